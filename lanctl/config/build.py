@@ -1,0 +1,141 @@
+"""Fold parsed option values into the frozen model (`model.Config`).
+
+Each builder reads only the options its consumer declared (through
+`Values.for_consumer`), and the cross-option checks live in `checks.py`.  Defaults are
+dnsmasq's: user nobody, port 53, cache 150, EDNS 1232, 20 TCP connections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TypeVar, cast
+
+from lanctl.config import grammar as g
+from lanctl.config.checks import run_checks
+from lanctl.config.model import (
+    DEFAULT_LEASE_FILE,
+    DEFAULT_PID_FILE,
+    Config,
+    CoreCfg,
+    Dhcp4Cfg,
+    Dhcp6Cfg,
+    DnsCfg,
+    PxeCfg,
+    RaCfg,
+    TftpCfg,
+)
+from lanctl.config.options import Sub
+from lanctl.config.values import ConsumerView, Values
+from lanctl.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def _one(view: ConsumerView, name: str, default: T) -> T:
+    return cast(T, view.get(name, default))
+
+
+def _flat(view: ConsumerView, name: str) -> tuple[str, ...]:
+    """Options whose values are tuples (interface lists) flattened in order."""
+    out: list[str] = []
+    for item in view.all(name):
+        out.extend(str(x) for x in cast(tuple[object, ...], item))
+    return tuple(out)
+
+
+def build_core(view: ConsumerView) -> CoreCfg:
+    user = _one(view, "user", "nobody")
+    group = _one(view, "group", "")
+    pid_file = _one(view, "pid-file", DEFAULT_PID_FILE)  # "pid-file=" (None) disables it
+    return CoreCfg(
+        user=user or None,
+        group=group or None,
+        pid_file=pid_file,
+        control_socket=_one(view, "control-socket", None),
+        log_facility=_one(view, "log-facility", None),
+        log_async=_one(view, "log-async", None),
+        log_debug=view.has("log-debug"),
+        keep_in_foreground=view.has("keep-in-foreground"),
+        no_daemon=view.has("no-daemon"),
+        interface=_flat(view, "interface"),
+        except_interface=_flat(view, "except-interface"),
+        listen_address=tuple(str(a) for a in _flat(view, "listen-address")),
+        bind_interfaces=view.has("bind-interfaces"),
+        bind_dynamic=view.has("bind-dynamic"),
+        strict=view.has("strict"),
+    )
+
+
+def build_dns(view: ConsumerView) -> DnsCfg:
+    servers = tuple(view.all("server")) + tuple(view.all("local")) + tuple(view.all("rev-server"))
+    return DnsCfg(
+        port=_one(view, "port", 53),
+        no_hosts=view.has("no-hosts"),
+        addn_hosts=tuple(str(p) for p in view.all("addn-hosts") if p),
+        hostsdir=tuple(str(p) for p in view.all("hostsdir") if p),
+        expand_hosts=view.has("expand-hosts"),
+        domain=tuple(view.all("domain")),
+        local_ttl=_one(view, "local-ttl", 0),
+        cache_size=_one(view, "cache-size", 150),
+        no_resolv=view.has("no-resolv"),
+        resolv_file=tuple(str(p) for p in view.all("resolv-file") if p),
+        server=servers,
+        address=tuple(view.all("address")),
+        host_record=tuple(view.all("host-record")),
+        log_queries=view.has("log-queries"),
+        edns_packet_max=_one(view, "edns-packet-max", 1232),
+        max_tcp_connections=_one(view, "max-tcp-connections", 20),
+        local_service=view.has("local-service"),
+    )
+
+
+def _ranges(view: ConsumerView) -> list[object]:
+    return list(view.all("dhcp-range"))
+
+
+def build_dhcp4(view: ConsumerView) -> Dhcp4Cfg:
+    ranges = tuple(r for r in _ranges(view) if isinstance(r, g.Dhcp4Range) and r.mode != "proxy")
+    leasefile = _one(view, "dhcp-leasefile", DEFAULT_LEASE_FILE)
+    return Dhcp4Cfg(
+        dhcp_range=ranges, dhcp_host=tuple(view.all("dhcp-host")), dhcp_leasefile=leasefile
+    )
+
+
+def build_dhcp6(view: ConsumerView) -> Dhcp6Cfg:
+    return Dhcp6Cfg(dhcp_range=tuple(r for r in _ranges(view) if isinstance(r, g.Dhcp6Range)))
+
+
+def build_ra(view: ConsumerView) -> RaCfg:
+    return RaCfg(enable_ra=view.has("enable-ra"))
+
+
+def build_tftp(view: ConsumerView) -> TftpCfg:
+    return TftpCfg(
+        enable_tftp=view.has("enable-tftp"),
+        enable_tftp_interfaces=_flat(view, "enable-tftp"),
+        tftp_root=tuple(view.all("tftp-root")),
+    )
+
+
+def build_pxe(view: ConsumerView) -> PxeCfg:
+    proxies = tuple(r for r in _ranges(view) if isinstance(r, g.Dhcp4Range) and r.mode == "proxy")
+    return PxeCfg(pxe_service=tuple(view.all("pxe-service")), proxy_ranges=proxies)
+
+
+def build(values: Values) -> Config:
+    """Build the model, run the cross-option checks, apply `--strict`."""
+    core = build_core(values.for_consumer(Sub.CORE))
+    cfg = Config(
+        core=core,
+        dns=build_dns(values.for_consumer(Sub.DNS)),
+        dhcp4=build_dhcp4(values.for_consumer(Sub.DHCP4)),
+        dhcp6=build_dhcp6(values.for_consumer(Sub.DHCP6)),
+        ra=build_ra(values.for_consumer(Sub.RA)),
+        tftp=build_tftp(values.for_consumer(Sub.TFTP)),
+        pxe=build_pxe(values.for_consumer(Sub.PXE)),
+        test=values.has("test"),
+    )
+    warnings = list(values.warnings) + run_checks(values, cfg)
+    if core.strict and values.warnings:
+        raise ConfigError(values.warnings[0].removeprefix("warning: ") + " (--strict)")
+    return replace(cfg, warnings=tuple(warnings))

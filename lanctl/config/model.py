@@ -1,0 +1,153 @@
+"""Frozen configuration model, one dataclass per consumer (ARCHITECTURE §2.2).
+
+Field names are dnsmasq long option names with `-` replaced by `_` so that developers can
+grep the man page.  `build.py` fills these from parsed settings; services read only them.
+Values whose grammar returns a structured type (ranges, hosts, servers) keep that type
+from `lanctl.config.grammar`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_CONF_FILE = "/etc/dnsmasq.conf"
+DEFAULT_PID_FILE = "/run/lanctl.pid"
+DEFAULT_LEASE_FILE = "/var/lib/misc/dnsmasq.leases"
+DEFAULT_RESOLV_FILE = "/etc/resolv.conf"
+DEFAULT_HOSTS_FILE = "/etc/hosts"
+
+
+@dataclass(frozen=True, slots=True)
+class CoreCfg:
+    """Process-wide settings: identity, pid file, logging, control socket."""
+
+    user: str | None = "nobody"  # None: do not change user ("--user=" empty, as dnsmasq)
+    group: str | None = None  # None: the user's primary group
+    pid_file: str | None = DEFAULT_PID_FILE  # None: no pid file ("--pid-file" bare)
+    control_socket: str | None = None  # None: beside the pid file (".sock")
+    log_facility: str | None = None  # None: syslog (daemon); "-": stderr; "/path": file
+    log_async: int | None = None
+    log_debug: bool = False
+    keep_in_foreground: bool = False
+    no_daemon: bool = False
+    interface: tuple[str, ...] = ()
+    except_interface: tuple[str, ...] = ()
+    listen_address: tuple[str, ...] = ()
+    bind_interfaces: bool = False
+    bind_dynamic: bool = False
+    strict: bool = False
+
+    def control_socket_path(self) -> str:
+        """Where the control socket lives: explicit, else beside the pid file."""
+        if self.control_socket:
+            return self.control_socket
+        base = self.pid_file or DEFAULT_PID_FILE
+        stem = base[:-4] if base.endswith(".pid") else base
+        return stem + ".sock"
+
+
+@dataclass(frozen=True, slots=True)
+class DnsCfg:
+    """What the DNS service reads (only the options implemented so far are modelled)."""
+
+    port: int = 53
+    no_hosts: bool = False
+    addn_hosts: tuple[str, ...] = ()
+    hostsdir: tuple[str, ...] = ()
+    expand_hosts: bool = False
+    domain: tuple[object, ...] = ()
+    local_ttl: int = 0
+    cache_size: int = 150
+    no_resolv: bool = False
+    resolv_file: tuple[str, ...] = ()
+    server: tuple[object, ...] = ()
+    address: tuple[object, ...] = ()
+    host_record: tuple[object, ...] = ()
+    log_queries: bool = False
+    edns_packet_max: int = 1232
+    max_tcp_connections: int = 20
+    local_service: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.port != 0
+
+
+@dataclass(frozen=True, slots=True)
+class Dhcp4Cfg:
+    dhcp_range: tuple[object, ...] = ()
+    dhcp_host: tuple[object, ...] = ()
+    dhcp_leasefile: str | None = DEFAULT_LEASE_FILE
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.dhcp_range)
+
+
+@dataclass(frozen=True, slots=True)
+class Dhcp6Cfg:
+    dhcp_range: tuple[object, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.dhcp_range)
+
+
+@dataclass(frozen=True, slots=True)
+class RaCfg:
+    enable_ra: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.enable_ra
+
+
+@dataclass(frozen=True, slots=True)
+class TftpCfg:
+    enable_tftp: bool = False
+    enable_tftp_interfaces: tuple[str, ...] = ()
+    tftp_root: tuple[object, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        return self.enable_tftp
+
+
+@dataclass(frozen=True, slots=True)
+class PxeCfg:
+    pxe_service: tuple[object, ...] = ()
+    proxy_ranges: tuple[object, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.proxy_ranges)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a run needs, plus the warnings found while building it."""
+
+    core: CoreCfg = field(default_factory=CoreCfg)
+    dns: DnsCfg = field(default_factory=DnsCfg)
+    dhcp4: Dhcp4Cfg = field(default_factory=Dhcp4Cfg)
+    dhcp6: Dhcp6Cfg = field(default_factory=Dhcp6Cfg)
+    ra: RaCfg = field(default_factory=RaCfg)
+    tftp: TftpCfg = field(default_factory=TftpCfg)
+    pxe: PxeCfg = field(default_factory=PxeCfg)
+    warnings: tuple[str, ...] = ()
+    test: bool = False
+
+    def enabled_services(self) -> tuple[str, ...]:
+        """Services this configuration turns on, in start order."""
+        out: list[str] = []
+        for name, on in (
+            ("dns", self.dns.enabled),
+            ("dhcp4", self.dhcp4.enabled),
+            ("dhcp6", self.dhcp6.enabled),
+            ("ra", self.ra.enabled),
+            ("tftp", self.tftp.enabled),
+            ("pxe", self.pxe.enabled),
+        ):
+            if on:
+                out.append(name)
+        return tuple(out)
