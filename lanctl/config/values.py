@@ -4,7 +4,8 @@
 rules dnsmasq 2.90 follows (checked with `dnsmasq --test`):
 - an option that takes a value and is single-valued (ARG_ONE) may appear once in all the
   files together ("illegal repeated keyword at line N of F") and once on the command line
-  ("illegal repeated flag"); a command-line value silently overrides the files' value;
+  ("illegal repeated flag"); the files are read after the command line, so a file's
+  value replaces a command-line value (dnsmasq does it silently; lanctl warns);
 - repeatable options (ARG_DUP) accumulate, command line first, then files in read order;
 - flags may be repeated freely;
 - REJECTED options are errors; ACCEPTED (not yet implemented) options become warnings,
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Final
 
 from lanctl.config.options import Arg, Option, Setting, Status, Sub
 from lanctl.errors import ConfigError, Where
@@ -91,6 +93,26 @@ class ConsumerView:
         return self._values.occurrences(name)
 
 
+# Grammars that split fields themselves with dnsmasq's quote rules (a quoted comma is
+# not a separator; `66,"1.2.3.4"` is text).  Every other grammar gets the value with
+# quotes removed and escapes resolved, as dnsmasq's reader stores it.
+_QUOTE_AWARE_MODULES: Final = frozenset(
+    f"lanctl.config.grammar.{m}"
+    for m in ("dhcp_range", "dhcp_host", "dhcp_boot", "dhcp_net", "dhcp_option", "tags")
+)
+
+
+def _file_value(opt: Option, raw: str) -> str:
+    if '"' not in raw:
+        return raw
+    module = getattr(opt.parse, "__module__", "")
+    if module in _QUOTE_AWARE_MODULES or getattr(opt.parse, "__name__", "") == "txt_record":
+        return raw
+    from lanctl.config.lexer import unquote
+
+    return unquote(raw)
+
+
 def _parse_one(setting: Setting) -> Parsed:
     opt = setting.option
     where = setting.where
@@ -101,7 +123,13 @@ def _parse_one(setting: Setting) -> Parsed:
         raise ConfigError(f"option {opt.name} takes no argument", where)
     if opt.arg is Arg.REQUIRED and raw is None:
         raise ConfigError(f"option {opt.name} needs an argument", where)
-    value = opt.parse(raw if raw is not None else "", where)
+    if raw is None:
+        raw_value = ""
+    elif setting.from_command_line:
+        raw_value = raw  # quotes mean nothing on a command line (the shell took them)
+    else:
+        raw_value = _file_value(opt, raw)
+    value = opt.parse(raw_value, where)
     return Parsed(opt, value, where, raw)
 
 
@@ -129,8 +157,14 @@ def collect(settings: Iterable[Setting]) -> Values:
     for parsed in order:
         opt = parsed.option
         single = not opt.repeat and opt.arg is not Arg.NONE
-        if single and parsed.where.file is not None and opt.name in cmdline_single:
-            continue  # the command line overrides the configuration files
+        if single and parsed.where.file is None and opt.name in file_single:
+            # dnsmasq reads the files after the command line, so the file's value wins.
+            winner = file_single[opt.name]
+            values.warnings.append(
+                f"warning: --{opt.name}={parsed.raw or ''} on the command line is overridden by "
+                f"{opt.name}={winner.raw or ''} at {winner.where} (as in dnsmasq)"
+            )
+            continue
         values.parsed.append(parsed)
         if opt.status is Status.ACCEPTED:
             note = opt.note or "not implemented yet: it is accepted but has no effect"

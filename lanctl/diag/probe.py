@@ -102,7 +102,6 @@ def collect_offers(iface: str, timeout: float) -> list[DhcpOffer]:
 def collect_adverts(iface: str, timeout: float) -> list[RouterAdvert]:
     """Send one Router Solicitation on `iface`; return every Router Advertisement."""
     from scapy.all import (
-        AsyncSniffer,
         Ether,
         ICMPv6ND_RA,
         ICMPv6ND_RS,
@@ -110,22 +109,22 @@ def collect_adverts(iface: str, timeout: float) -> list[RouterAdvert]:
         ICMPv6NDOptRDNSS,
         IPv6,
         sendp,
+        sniff,
     )
 
-    sniffer = AsyncSniffer(iface=iface, filter="icmp6", timeout=timeout, store=True)
-    sniffer.start()
+    solicit = Ether(dst="33:33:00:00:00:02") / IPv6(dst="ff02::2", hlim=255) / ICMPv6ND_RS()
     try:
-        sendp(
-            Ether(dst="33:33:00:00:00:02") / IPv6(dst="ff02::2", hlim=255) / ICMPv6ND_RS(),
+        # started_callback: solicit only once the capture socket is open, so no RA is missed.
+        packets = sniff(
             iface=iface,
-            verbose=False,
+            lfilter=lambda pkt: pkt.haslayer(ICMPv6ND_RA),  # no BPF: libpcap not needed
+            timeout=timeout,
+            started_callback=lambda: sendp(solicit, iface=iface, verbose=False),
         )
     except OSError as err:
-        sniffer.stop()
         raise NetworkError(f"cannot probe on {iface}: {err.strerror or err}") from err
-    sniffer.join()
     adverts: dict[str, RouterAdvert] = {}
-    for pkt in sniffer.results or []:
+    for pkt in packets:
         if not pkt.haslayer(ICMPv6ND_RA):
             continue
         ra = pkt[ICMPv6ND_RA]

@@ -26,10 +26,22 @@ def test_single_valued_option_twice_on_command_line_is_an_error() -> None:
         collect([s("port", "1", None), s("port", "2", None)])
 
 
-def test_command_line_overrides_file_value() -> None:
-    values = collect([s("port", "99", None), s("port", "5353")])
-    assert values.get("port") == 99
+def test_file_value_overrides_command_line_as_in_dnsmasq_with_a_warning() -> None:
+    # dnsmasq 2.90: `-C f --port=5392` with `port=5391` in f listens on 5391.
+    values = collect([s("port", "5392", None), s("port", "5391", "f.conf", 4)])
+    assert values.get("port") == 5391
     assert len(values.occurrences("port")) == 1
+    assert values.warnings == [
+        "warning: --port=5392 on the command line is overridden by port=5391 at line 4 of "
+        "f.conf (as in dnsmasq)"
+    ]
+
+
+def test_quotes_are_removed_for_plain_values_but_kept_for_quote_aware_grammars() -> None:
+    values = collect([s("pid-file", '"/tmp/a b.pid"'), s("dhcp-option", '66,"192.0.2.1"')])
+    assert values.get("pid-file") == "/tmp/a b.pid"
+    [opt] = values.all("dhcp-option")
+    assert getattr(opt, "literal", None) is True
 
 
 def test_repeatable_options_accumulate_command_line_first() -> None:

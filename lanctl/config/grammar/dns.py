@@ -14,9 +14,51 @@ from dataclasses import dataclass
 from typing import Final
 
 from lanctl.config.grammar.basic import ip_or_none, is_decimal, parse_ip
-from lanctl.config.grammar.dns_auth import *  # noqa: F403
-from lanctl.config.grammar.dns_records import *  # noqa: F403
-from lanctl.config.grammar.dns_records import canonical_name
+from lanctl.config.grammar.dns_auth import (
+    AddSubnet,
+    AuthServer,
+    AuthSoa,
+    AuthZone,
+    ConnmarkAllowlist,
+    TrustAnchor,
+    Umbrella,
+    add_subnet,
+    auth_server,
+    auth_soa,
+    auth_zone,
+    connmark_allowlist,
+    connmark_mask,
+    trust_anchor,
+    umbrella,
+)
+from lanctl.config.grammar.dns_records import (
+    CaaRecord,
+    Cname,
+    DnsRR,
+    DynamicHost,
+    HostRecord,
+    InterfaceName,
+    MxHost,
+    NaptrRecord,
+    PtrRecord,
+    SrvHost,
+    SynthDomain,
+    TxtRecord,
+    caa_record,
+    canonical_name,
+    cname_spec,
+    dns_rr,
+    dynamic_host,
+    host_record,
+    interface_name,
+    mx_host,
+    mx_target,
+    naptr_record,
+    ptr_record,
+    srv_host,
+    synth_domain,
+    txt_record,
+)
 from lanctl.errors import ConfigError, Where
 
 __all__ = [  # listed in full so that type checkers see the re-exports
