@@ -11,6 +11,7 @@ ConfFiles = Annotated[
     typer.Option(
         "--conf-file",
         "-C",
+        metavar="FILE",
         help="Read this configuration file (repeatable; default /etc/dnsmasq.conf).",
         show_default=False,
     ),

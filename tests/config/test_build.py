@@ -67,7 +67,7 @@ def test_reservation_outside_every_range_warns(tmp_path: Path) -> None:
 
 def test_missing_tftp_root_is_an_error_when_tftp_is_enabled(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
-    with pytest.raises(ConfigError, match="TFTP directory .* inaccessible"):
+    with pytest.raises(ConfigError, match=r"TFTP directory .* inaccessible"):
         load(conf(tmp_path, f"enable-tftp\ntftp-root={missing}\n"))
     cfg = load(conf(tmp_path, f"enable-tftp\ntftp-no-fail\ntftp-root={missing}\n"))
     assert any("inaccessible" in w for w in cfg.warnings)
