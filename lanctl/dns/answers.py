@@ -1,0 +1,86 @@
+"""Pre-rendered DNS answers and the reply builder of the fast path (ARCHITECTURE §5).
+
+A `Rendered` answer holds the answer RRs as wire bytes whose owner names are all a
+compression pointer to the question (0xC00C, RFC 1035 §4.1.4), so one rendering serves every
+client: the reply is the client's ID and question (its case echoed back, as dnsmasq does)
+plus the stored RRs plus an OPT record when the query had EDNS (RFC 6891 §7).  Truncation
+(RFC 1035 §4.2.1, RFC 6891 §6.2.5): as many whole RRs as fit the limit, then TC=1, as dnsmasq.
+"""
+
+from __future__ import annotations
+
+import bisect
+import struct
+from dataclasses import dataclass
+from typing import Final
+
+from lanctl.dns.local import LocalAnswer
+from lanctl.dns.wire import AA, CD, HEADER, QR, RA, RD, TC, QClass, QType, Query, name_text
+
+_RR_HEAD: Final = struct.Struct("!HHHIH")  # owner pointer, type, class, TTL, RDLENGTH
+_QNAME_POINTER: Final = 0xC00C
+NAME_MARK: Final = "\0"  # replaced by the client's spelling of the name in log lines
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """An answer ready to send: header bits, RR bytes, RR end offsets, log line templates."""
+
+    flags: int  # AA and RCODE; QR/RD/CD/RA are added per query
+    rrs: bytes
+    ends: tuple[int, ...]  # cumulative end offset of each RR inside `rrs`
+    logs: tuple[str, ...]  # dnsmasq log lines; NAME_MARK stands for the queried name
+
+
+def render_local(ans: LocalAnswer, qtype: int) -> Rendered:
+    """Render a local answer (class IN).  Positive answers are authoritative (AA), as dnsmasq."""
+    parts: list[bytes] = []
+    ends: list[int] = []
+    logs: list[str] = []
+    size = 0
+    for rr in ans.rrs:
+        rec = _RR_HEAD.pack(_QNAME_POINTER, rr.rtype, QClass.IN, rr.ttl, len(rr.rdata)) + rr.rdata
+        parts.append(rec)
+        size += len(rec)
+        ends.append(size)
+        if rr.rtype == QType.PTR:
+            logs.append(f"{rr.source} {rr.text} is {name_text(rr.rdata)}")
+        else:
+            logs.append(f"{rr.source} {NAME_MARK} is {rr.text}")
+    if not ans.rrs:
+        logs.append(f"config {NAME_MARK} is {ans.what}")
+    flags = (AA if ans.rrs else 0) | ans.rcode
+    return Rendered(flags, b"".join(parts), tuple(ends), tuple(logs))
+
+
+def render_txt(text: str, qclass: int, ttl: int = 0) -> Rendered:
+    """A one-string TXT answer (the CHAOS *.bind names), authoritative, as dnsmasq."""
+    raw = text.encode()[:255]
+    rdata = bytes([len(raw)]) + raw
+    rec = _RR_HEAD.pack(_QNAME_POINTER, QType.TXT, qclass, ttl, len(rdata)) + rdata
+    return Rendered(AA, rec, (len(rec),), (f"config {NAME_MARK} is <TXT>",))
+
+
+def render_empty(rcode: int, aa: bool, log: str) -> Rendered:
+    """An answer with no RRs (NODATA when rcode is 0)."""
+    return Rendered((AA if aa else 0) | rcode, b"", (), (log,))
+
+
+def build_reply(data: bytes, q: Query, r: Rendered, limit: int, opt: bytes) -> bytes:
+    """The reply to `q` (raw `data`) carrying `r`, at most `limit` bytes; `opt` is b"" or an
+    OPT record (only for EDNS queries)."""
+    flags = QR | (q.flags & (RD | CD)) | RA | r.flags
+    rrs = r.rrs
+    count = len(r.ends)
+    room = limit - q.question_end - len(opt)
+    if count and r.ends[-1] > room:
+        count = bisect.bisect_right(r.ends, room)
+        rrs = rrs[: r.ends[count - 1]] if count else b""
+        flags |= TC
+    header = HEADER.pack(q.id, flags, 1, count, 0, 1 if opt else 0)
+    return header + data[12 : q.question_end] + rrs + opt
+
+
+def is_truncated(reply: bytes) -> bool:
+    """True when the reply has TC set."""
+    return bool(reply[2] & (TC >> 8))

@@ -1,0 +1,275 @@
+"""The trio DNS server on loopback, queried with dig/kdig, and compared with real dnsmasq.
+
+Servers run in-process (trio) on a free high port of 127.0.0.1; dnsmasq (when installed)
+runs as a child process with the same configuration on another port and is stopped by PID.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import subprocess
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import dns.message
+import dns.rcode
+import pytest
+import trio
+
+from lanctl.config import load
+from lanctl.config.model import Config
+from lanctl.dns.server import DnsHandle, serve
+from lanctl.errors import NetworkError, NotImplementedServiceError
+from tests.support import free_port, require_tool
+
+HOSTS = """\
+192.0.2.1   host1.example host1
+2001:db8::1 host1.example v6only
+192.0.2.2   shorty
+198.51.100.5 host1.example
+203.0.113.7 addrhost.blocked.example
+"""
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Path:
+    hosts = tmp_path / "hosts"
+    hosts.write_text(HOSTS)
+    path = tmp_path / "dnsmasq.conf"
+    path.write_text(
+        "no-resolv\nno-hosts\n"
+        f"addn-hosts={hosts}\n"
+        "expand-hosts\ndomain=lan\n"
+        "host-record=rec.example,198.51.100.1,2001:db8::10\n"
+        "address=/blocked.example/\naddress=/ads.example/203.0.113.1\naddress=/null.example/#\n"
+    )
+    return path
+
+
+def config(conf: Path, port: int, *extra: str) -> Config:
+    return load([f"--conf-file={conf}", f"--port={port}", "--listen-address=127.0.0.1", *extra])
+
+
+def run_server(cfg: Config, body: Callable[[DnsHandle], Awaitable[None]]) -> None:
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            handle = await nursery.start(serve, cfg)
+            await body(handle)
+            nursery.cancel_scope.cancel()
+
+    try:
+        trio.run(main)
+    except BaseExceptionGroup as group:  # trio wraps errors of the nursery; unwrap one
+        if len(group.exceptions) == 1 and isinstance(group.exceptions[0], Exception):
+            raise group.exceptions[0] from None
+        raise
+
+
+async def _nothing(handle: DnsHandle) -> None:
+    await trio.lowlevel.checkpoint()
+
+
+async def dig(port: int, *args: str, tool: str = "dig") -> str:
+    limits = ("+tries=1", "+time=2") if tool == "dig" else ("+retry=0", "+timeout=2")
+    proc = await trio.run_process(
+        [require_tool(tool), "@127.0.0.1", "-p", str(port), *limits, *args],
+        capture_stdout=True,
+        check=False,
+    )
+    return proc.stdout.decode()
+
+
+def summary(text: str) -> list[str]:
+    """Status, flags and answer lines of dig output, sorted (dnsmasq rotates RRs)."""
+    keep = []
+    for line in text.splitlines():
+        if "status:" in line:
+            keep.append(line.split("status:")[1].split(",")[0].strip())
+        elif line.startswith(";; flags:"):
+            keep.append(line.split(";")[2].strip())
+        elif line and not line.startswith(";"):
+            keep.append(" ".join(line.split()))
+    return sorted(keep)
+
+
+QUERIES = [
+    ("host1.example", "A"),
+    ("HoSt1.Example", "AAAA"),
+    ("shorty.lan", "A"),
+    ("-x", "192.0.2.1"),
+    ("-x", "2001:db8::10"),
+    ("unknown.example", "A"),
+    ("sub.blocked.example", "A"),
+    ("blocked.example", "A"),
+    ("x.ads.example", "A"),
+    ("null.example", "AAAA"),
+    ("host1.example", "MX"),
+    ("host1.example", "ANY"),
+]
+
+
+def test_dig_udp_and_tcp_and_kdig(conf: Path) -> None:
+    port = free_port()
+
+    async def body(handle: DnsHandle) -> None:
+        out = await dig(port, "host1.example", "A")
+        assert "status: NOERROR" in out and "192.0.2.1" in out and "198.51.100.5" in out
+        out = await dig(port, "+tcp", "shorty", "A")
+        assert "192.0.2.2" in out and "(TCP)" in out
+        out = await dig(port, "unknown.example", "A")
+        assert "status: REFUSED" in out
+        out = await dig(port, "+short", "CH", "TXT", "cachesize.bind")
+        assert out.strip() == '"150"'
+        out = await dig(port, "+tcp", "-x", "198.51.100.1", tool="kdig")
+        assert "rec.example." in out and "NOERROR" in out
+        stats = handle.stats()
+        assert stats["tcp_queries"] == 2 and stats["refused"] == 1 and stats["queries"] >= 5
+
+    run_server(config(conf, port), body)
+
+
+def test_tcp_pipelined_queries_answered_in_order(conf: Path) -> None:
+    port = free_port()
+    names = ["host1.example", "shorty", "unknown.example", "rec.example"]
+
+    async def body(handle: DnsHandle) -> None:
+        sock = trio.socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        await sock.connect(("127.0.0.1", port))
+        stream = trio.SocketStream(sock)
+        queries = [dns.message.make_query(n, "A") for n in names]
+        await stream.send_all(
+            b"".join(struct.pack("!H", len(w)) + w for w in (q.to_wire() for q in queries))
+        )
+        buf = b""
+        replies = []
+        while len(replies) < len(queries):
+            chunk = await stream.receive_some(65536)
+            assert chunk, "server closed early"
+            buf += chunk
+            while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+                n = struct.unpack("!H", buf[:2])[0]
+                replies.append(dns.message.from_wire(buf[2 : 2 + n]))
+                buf = buf[2 + n :]
+        await stream.aclose()
+        assert [r.id for r in replies] == [q.id for q in queries]
+        assert [r.rcode() for r in replies] == [0, 0, dns.rcode.REFUSED, 0]
+
+    run_server(config(conf, port), body)
+
+
+def test_max_tcp_connections_queues_the_next_client(conf: Path) -> None:
+    port = free_port()
+
+    async def body(handle: DnsHandle) -> None:
+        first = trio.socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        await first.connect(("127.0.0.1", port))
+        while handle.stats()["tcp_in_use"] != 1:  # noqa: ASYNC110 - polling the server's counter
+            await trio.sleep(0.01)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(dig, port, "+tcp", "host1.example")
+            # Not synchronisation: a window in which a broken limit would let the second
+            # client in; the assertions below hold however long it is.
+            await trio.sleep(0.2)
+            assert handle.stats()["tcp_in_use"] == 1
+            first.close()
+        assert handle.stats()["tcp_highest"] == 1
+        assert handle.stats()["tcp_queries"] == 1
+
+    run_server(config(conf, port, "--max-tcp-connections=1"), body)
+
+
+def test_reload_rereads_hosts_and_control_commands(conf: Path, tmp_path: Path) -> None:
+    port = free_port()
+
+    async def body(handle: DnsHandle) -> None:
+        assert "192.0.2.1" in await dig(port, "+short", "host1")
+        (tmp_path / "hosts").write_text("192.0.2.77 host1\n")
+        handle.reload()
+        assert (await dig(port, "+short", "host1")).split() == ["192.0.2.77"]
+        dump = handle.control("cache.dump", {})
+        assert {
+            "name": "host1",
+            "type": "A",
+            "value": "192.0.2.77",
+            "source": str(tmp_path / "hosts"),
+        } in dump["entries"]
+        assert handle.control("cache.clear", {}) == {"cleared": 1}
+        with pytest.raises(KeyError):
+            handle.control("nope", {})
+        assert handle.log_stats()[1].startswith("queries forwarded 0, queries answered locally 2")
+
+    run_server(config(conf, port), body)
+
+
+def test_forwarding_configs_are_refused_before_binding(conf: Path) -> None:
+    port = free_port()
+    for extra in (["--server=192.0.2.53"], ["--resolv-file=/etc/resolv.conf"]):
+        argv = [f"--conf-file={conf}", f"--port={port}", "--listen-address=127.0.0.1", *extra]
+        if extra[0].startswith("--resolv"):
+            (conf.parent / "fwd.conf").write_text(conf.read_text().replace("no-resolv\n", ""))
+            argv[0] = f"--conf-file={conf.parent / 'fwd.conf'}"
+        with pytest.raises(NotImplementedServiceError, match="forwarding to upstream"):
+            run_server(load(argv), _nothing)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", port))  # still free: nothing was bound
+
+
+def test_bind_failure_is_network_error_in_dnsmasq_words(conf: Path) -> None:
+    port = free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", port))
+        with pytest.raises(NetworkError) as err:
+            run_server(config(conf, port), _nothing)
+    assert (
+        str(err.value) == "failed to create listening socket for 127.0.0.1: Address already in use"
+    )
+    assert err.value.exit_code == 2
+
+
+@pytest.fixture
+def dnsmasq(conf: Path) -> Iterator[int]:
+    binary = require_tool("dnsmasq")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "-k", f"--conf-file={conf}", f"--port={port}", "--listen-address=127.0.0.1",
+         "--bind-interfaces", "--pid-file=", "--user=root", "--log-facility=-"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        probe = dns.message.make_query("host1.example", "A").to_wire()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.2)
+            for _ in range(50):  # poll until dnsmasq answers (up to ~10 s)
+                assert proc.poll() is None, "dnsmasq exited"
+                s.sendto(probe, ("127.0.0.1", port))
+                try:
+                    s.recv(4096)
+                    break
+                except OSError:
+                    continue
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_same_answers_as_dnsmasq(conf: Path, dnsmasq: int) -> None:
+    port = free_port()
+    results: list[tuple[tuple[str, ...], list[str], list[str]]] = []
+
+    async def body(handle: DnsHandle) -> None:
+        for q in QUERIES:
+            for extra in ((), ("+tcp",)) if q == QUERIES[0] else ((),):
+                args = (*extra, *q)
+                ours = summary(await dig(port, *args))
+                theirs = summary(await dig(dnsmasq, *args))
+                results.append((args, ours, theirs))
+        chaos = ("+short", "CH", "TXT", "cachesize.bind")
+        results.append((chaos, [await dig(port, *chaos)], [await dig(dnsmasq, *chaos)]))
+
+    run_server(config(conf, port), body)
+    assert len(results) == len(QUERIES) + 2
+    for args, ours, theirs in results:
+        assert ours == theirs, args
+        assert ours  # dig got an answer at all
