@@ -27,11 +27,9 @@ def leases(
     v6: bool = typer.Option(False, "--v6", help="Only DHCPv6 leases."),
 ) -> None:
     """List leases from the lease store (no server needs to run)."""
-    from lanctl.errors import NotImplementedServiceError
+    from lanctl.diag.render_leases import show_leases
 
-    raise NotImplementedServiceError(
-        "dhcp leases: the lease store is not implemented yet (issue: shared state store)"
-    )
+    show_leases(conf_file, ctx.args, json_out=json_out, v4=v4, v6=v6)
 
 
 @app.command("probe")

@@ -97,7 +97,10 @@ def build_dhcp4(view: ConsumerView) -> Dhcp4Cfg:
     ranges = tuple(r for r in _ranges(view) if isinstance(r, g.Dhcp4Range) and r.mode != "proxy")
     leasefile = _one(view, "dhcp-leasefile", DEFAULT_LEASE_FILE)
     return Dhcp4Cfg(
-        dhcp_range=ranges, dhcp_host=tuple(view.all("dhcp-host")), dhcp_leasefile=leasefile
+        dhcp_range=ranges,
+        dhcp_host=tuple(view.all("dhcp-host")),
+        dhcp_leasefile=leasefile,
+        lease_store=_one(view, "lease-store", None),
     )
 
 
@@ -112,8 +115,22 @@ def build_ra(view: ConsumerView) -> RaCfg:
 def build_tftp(view: ConsumerView) -> TftpCfg:
     return TftpCfg(
         enable_tftp=view.has("enable-tftp"),
-        enable_tftp_interfaces=_flat(view, "enable-tftp"),
+        enable_tftp_interfaces=tuple(i for i in _flat(view, "enable-tftp") if i),
         tftp_root=tuple(view.all("tftp-root")),
+        tftp_unique_root=(
+            (str(_one(view, "tftp-unique-root", "")) or "ip").lower()
+            if view.has("tftp-unique-root")
+            else None
+        ),
+        tftp_secure=view.has("tftp-secure"),
+        tftp_lowercase=view.has("tftp-lowercase"),
+        tftp_max=_one(view, "tftp-max", 50),
+        tftp_mtu=_one(view, "tftp-mtu", None),
+        tftp_no_blocksize=view.has("tftp-no-blocksize"),
+        tftp_port_range=_one(view, "tftp-port-range", None),
+        tftp_single_port=view.has("tftp-single-port"),
+        tftp_no_fail=view.has("tftp-no-fail"),
+        quiet_tftp=view.has("quiet-tftp"),
     )
 
 

@@ -78,6 +78,7 @@ class Dhcp4Cfg:
     dhcp_range: tuple[object, ...] = ()
     dhcp_host: tuple[object, ...] = ()
     dhcp_leasefile: str | None = DEFAULT_LEASE_FILE
+    lease_store: str | None = None  # lanctl --lease-store; None: <dhcp-leasefile>.sqlite
 
     @property
     def enabled(self) -> bool:
@@ -107,6 +108,17 @@ class TftpCfg:
     enable_tftp: bool = False
     enable_tftp_interfaces: tuple[str, ...] = ()
     tftp_root: tuple[object, ...] = ()
+    tftp_unique_root: str | None = None  # None: off; "ip" or "mac"
+    tftp_secure: bool = False
+    tftp_lowercase: bool = False
+    tftp_max: int = 50
+    tftp_mtu: int | None = None
+    tftp_no_blocksize: bool = False
+    tftp_port_range: tuple[int, int] | None = None
+    tftp_single_port: bool = False
+    tftp_no_fail: bool = False
+    quiet_tftp: bool = False
+    port: int = 69  # not a dnsmasq option: tests construct Config with another port
 
     @property
     def enabled(self) -> bool:

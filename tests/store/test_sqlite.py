@@ -1,0 +1,137 @@
+"""SqliteBackend beyond the shared contract: schema migrations, newer schemas, read-only
+readers, damaged rows and files, fsync modes."""
+
+from __future__ import annotations
+
+import sqlite3
+from ipaddress import IPv4Address
+from pathlib import Path
+
+import pytest
+
+from lanctl.errors import FileSystemError
+from lanctl.store.lease import Lease4
+from lanctl.store.schema import LATEST, META, migrate, schema_version
+from lanctl.store.sqlite import SqliteBackend
+
+LEASE = Lease4(address=IPv4Address("192.0.2.50"), hwaddr=b"\x02\0\0\0\0\x01", expires=7)
+
+
+def _meta(path: Path, sql: str, *params: object) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute(sql, params)
+
+
+def test_new_store_is_wal_at_the_latest_schema(tmp_path: Path) -> None:
+    SqliteBackend(tmp_path / "s.sqlite").close()
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        assert schema_version(db) == LATEST == 2
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+@pytest.mark.parametrize(("fsync", "level"), [("normal", 1), ("full", 2)])
+def test_fsync_mode_sets_synchronous(tmp_path: Path, fsync: str, level: int) -> None:
+    store = SqliteBackend(tmp_path / "s.sqlite", fsync=fsync)  # type: ignore[arg-type]
+    assert store._db.execute("PRAGMA synchronous").fetchone() == (level,)
+    store.close()
+
+
+def test_bad_fsync_mode_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="normal or full"):
+        SqliteBackend(tmp_path / "s.sqlite", fsync="sometimes")  # type: ignore[arg-type]
+
+
+def test_migration_from_schema_1_keeps_the_leases(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    assert migrate(db, str(path), upto=1) == 1
+    db.execute(
+        "INSERT INTO lease4 (address, hwaddr, hwtype, client_id, hostname, expires, tags)"
+        " VALUES (?, ?, 1, NULL, 'old', 7, '[]')",
+        (int(LEASE.address), LEASE.hwaddr),
+    )
+    db.close()
+    store = SqliteBackend(path)
+    assert store.all4() == [Lease4(LEASE.address, LEASE.hwaddr, hostname="old", expires=7)]
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert schema_version(db) == 2
+        indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {"lease4_hwaddr", "lease4_client_id", "lease6_client"} <= indexes
+
+
+def test_newer_schema_is_exit_3(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    SqliteBackend(path).close()
+    _meta(path, "UPDATE meta SET value = ? WHERE key = 'schema_version'", LATEST + 1)
+    for readonly in (False, True):
+        with pytest.raises(FileSystemError) as err:
+            SqliteBackend(path, readonly=readonly)
+        assert err.value.exit_code == 3
+        assert f"lease store schema {LATEST + 1} is newer than this lanctl" in str(err.value)
+
+
+def test_store_without_version_row_is_migrated_from_zero(tmp_path: Path) -> None:
+    path = tmp_path / "bare.sqlite"
+    _meta(path, META)
+    store = SqliteBackend(path)
+    store.commit([LEASE])
+    assert store.all4() == [LEASE]
+    store.close()
+
+
+def test_readonly_reader_cannot_write(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    writer = SqliteBackend(path)
+    writer.commit([LEASE])
+    writer.close()
+    reader = SqliteBackend(path, readonly=True)
+    assert reader.all4() == [LEASE]
+    with pytest.raises(FileSystemError, match="read-only"):
+        reader.commit([LEASE])
+    reader.close()
+
+
+def test_readonly_open_of_a_missing_store_is_exit_3(tmp_path: Path) -> None:
+    with pytest.raises(FileSystemError) as err:
+        SqliteBackend(tmp_path / "absent.sqlite", readonly=True)
+    assert err.value.exit_code == 3
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_readonly_open_of_an_old_schema_asks_for_an_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, str(path), upto=1)
+    db.close()
+    with pytest.raises(FileSystemError, match="open it once read-write"):
+        SqliteBackend(path, readonly=True)
+
+
+def test_a_file_that_is_not_a_database_is_exit_3(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite"
+    path.write_bytes(b"this is not sqlite\n" * 100)
+    with pytest.raises(FileSystemError) as err:
+        SqliteBackend(path)
+    assert err.value.exit_code == 3
+    assert path.read_bytes() == b"this is not sqlite\n" * 100  # never emptied
+
+
+def test_damaged_rows_are_skipped_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteBackend(path)
+    store.commit([LEASE])
+    store._db.execute(
+        "INSERT INTO lease4 (address, hwaddr, hwtype, expires, tags)"
+        " VALUES (?, x'02', 999, 1, '[]')",
+        (int(IPv4Address("192.0.2.51")),),
+    )
+    store._db.execute(
+        "INSERT INTO lease6 (address, prefix_len, duid, iaid, kind, expires)"
+        " VALUES (x'0102', 128, x'00', 1, 'na', 1)"
+    )
+    assert store.all4() == [LEASE]
+    assert store.all6() == []
+    assert len(store.warnings) == 2
+    assert "hardware type 999" in store.warnings[0]
+    store.close()
