@@ -9,7 +9,7 @@ and to deliver signals (HUP reload, USR1 statistics).  Pure: no trio import here
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 JsonValue = Any  # what json.dumps accepts; kept loose on purpose at this boundary
 
@@ -40,3 +40,14 @@ class ServiceHandle(Protocol):
 
 
 ServeFn = Callable[..., Awaitable[None]]
+
+
+# Where each service's adapter lives ("module:function"), imported only when it runs.
+SUBSYSTEMS: Final[dict[str, str]] = {
+    "dns": "lanctl.dns.server:serve",
+    "dhcp4": "lanctl.dhcp4.server:serve",
+    "dhcp6": "lanctl.dhcp6.server:serve",
+    "ra": "lanctl.ra.server:serve",
+    "tftp": "lanctl.tftp.server:serve",
+    "pxe": "lanctl.pxe.server:serve",
+}

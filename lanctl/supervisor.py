@@ -27,18 +27,10 @@ from lanctl.control.server import ControlSocket, Dispatcher, open_control_socket
 from lanctl.errors import LanctlError, NotImplementedServiceError
 from lanctl.net.privileges import RunAs, drop_privileges, resolve_run_as
 from lanctl.pidfile import remove_pid_file, write_pid_file
-from lanctl.service import JsonValue, ServeFn, ServiceHandle
+from lanctl.service import SUBSYSTEMS, JsonValue, ServeFn, ServiceHandle
 
 log = logging.getLogger("lanctl")
 
-SUBSYSTEMS: Final = {
-    "dns": "lanctl.dns.server:serve",
-    "dhcp4": "lanctl.dhcp4.server:serve",
-    "dhcp6": "lanctl.dhcp6.server:serve",
-    "ra": "lanctl.ra.server:serve",
-    "tftp": "lanctl.tftp.server:serve",
-    "pxe": "lanctl.pxe.server:serve",
-}
 
 # Why the configuration turns a service on, for the "not implemented yet" message.
 ENABLED_BY: Final = {

@@ -9,21 +9,13 @@ import importlib.util
 from typing import Any
 
 from lanctl.config.model import Config
-
-SERVICE_MODULES = {
-    "dns": "lanctl.dns.server",
-    "dhcp4": "lanctl.dhcp4.server",
-    "dhcp6": "lanctl.dhcp6.server",
-    "ra": "lanctl.ra.server",
-    "tftp": "lanctl.tftp.server",
-    "pxe": "lanctl.pxe.server",
-}
+from lanctl.service import SUBSYSTEMS
 
 
 def implemented(service: str) -> bool:
     """True when this lanctl has a server module for the service."""
     try:
-        return importlib.util.find_spec(SERVICE_MODULES[service]) is not None
+        return importlib.util.find_spec(SUBSYSTEMS[service].partition(":")[0]) is not None
     except ModuleNotFoundError:  # the parent package (e.g. lanctl.dhcp4) is absent
         return False
 
