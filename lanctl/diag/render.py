@@ -54,5 +54,5 @@ def _rich_report(data: dict[str, object]) -> None:
         for item in items:
             table.add_row(kind.rstrip("s"), str(item))
     table.add_row("control socket", str(data["control_socket"]))
-    table.add_row("pid file", str(data["pid_file"]))
+    table.add_row("pid file", str(data["pid_file"] or "none (disabled)"))
     Console().print(table)
