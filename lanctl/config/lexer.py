@@ -11,6 +11,7 @@ returned as written, quotes intact: `unquote` / `quoted_chars` give dnsmasq's re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 from lanctl.errors import ConfigError, Where
 
@@ -22,6 +23,7 @@ __all__ = [
     "lex_line",
     "pieces",
     "quoted_chars",
+    "split_unquoted",
     "unquote",
 ]
 
@@ -101,6 +103,23 @@ def quoted_chars(raw: str) -> list[tuple[str, bool]]:
     except _Unterminated:
         raise ValueError('missing closing "') from None
     return [(c, s >= 0) for c, s in zip(chars, segs, strict=True)]
+
+
+def split_unquoted(raw: str, sep: str = ",", limit: int | None = None) -> list[str]:
+    """Split a file value at each `sep` outside quotes; fields keep their quotes as written.
+
+    Blanks around each field are stripped.  With `limit`, at most `limit` fields are made
+    and the last keeps its separators.  Raises ValueError for an unterminated quote.
+    """
+    try:
+        _, segs, pos, _ = _scan(raw, comments=False)
+    except _Unterminated:
+        raise ValueError('missing closing "') from None
+    cuts = [p for p, seg in zip(pos, segs, strict=True) if seg < 0 and raw[p] == sep]
+    if limit is not None:
+        cuts = cuts[: max(limit - 1, 0)]
+    bounds = [-1, *cuts, len(raw)]
+    return [raw[a + 1 : b].strip(C_SPACE) for a, b in pairwise(bounds)]
 
 
 def unquote(raw: str) -> str:

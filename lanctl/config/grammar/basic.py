@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from lanctl.config.lexer import quoted_chars
 from lanctl.errors import ConfigError, Where
 
 __all__ = [
@@ -100,7 +101,6 @@ RR_TYPES: Final = {
 RR_TYPES_BY_NUMBER: Final = {num: name for name, num in RR_TYPES.items()}
 
 # Characters dnsmasq's config reader un-escapes inside double quotes.
-_ESCAPES: Final = {'"': '"', "\\": "\\", "t": "\t", "n": "\n", "r": "\r", "b": "\b", "e": "\x1b"}
 
 
 def is_decimal(text: str) -> bool:
@@ -194,30 +194,18 @@ def split_quoted(raw: str, where: Where, sep: str = ",") -> tuple[str, ...]:
     ('missing "'). Spaces next to a separator outside quotes are dropped, as dnsmasq's
     split() does; spaces inside quotes are kept.
     """
+    try:
+        chars = quoted_chars(raw)
+    except ValueError:
+        raise ConfigError('missing "', where) from None
     items: list[str] = []
     current: list[tuple[str, bool]] = []  # (character, came from inside quotes)
-    i, n = 0, len(raw)
-    while i < n:
-        c = raw[i]
-        if c == '"':
-            i += 1
-            while i < n and raw[i] != '"':
-                if raw[i] == "\\" and i + 1 < n and raw[i + 1] in _ESCAPES:
-                    current.append((_ESCAPES[raw[i + 1]], True))
-                    i += 2
-                else:
-                    current.append((raw[i], True))
-                    i += 1
-            if i >= n:
-                raise ConfigError('missing "', where)
-            i += 1
-        elif c == sep:
+    for char, quoted in chars:
+        if char == sep and not quoted:
             items.append(_join_stripped(current))
             current = []
-            i += 1
         else:
-            current.append((c, False))
-            i += 1
+            current.append((char, quoted))
     items.append(_join_stripped(current))
     return tuple(items)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from lanctl.config.lexer import split_unquoted, unquote
 from lanctl.errors import ConfigError, Where
 
 __all__ = [
@@ -29,40 +30,20 @@ INFINITE: Final = 0xFFFFFFFF
 Field = str
 """One comma-separated field as written (quotes, if any, still in place)."""
 
-_ESCAPES: Final = {"t": "\t", "n": "\n", "e": "\x1b", "b": "\b", "r": "\r", '"': '"', "\\": "\\"}
 _SUFFIX: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _HEXDIGITS: Final = frozenset("0123456789abcdefABCDEF")
 
 
 def split_fields(raw: str, where: Where | None, *, limit: int | None = None) -> list[Field]:
-    """Split at commas outside double quotes; strip blanks around each field.
+    """Split at commas outside double quotes (dnsmasq's quote rules); strip blanks.
 
     With `limit`, at most `limit` fields are produced and the last keeps its commas
     (dnsmasq's fixed-size field arrays behave this way).
     """
-    fields: list[str] = []
-    current: list[str] = []
-    quoted = False
-    i = 0
-    while i < len(raw):
-        ch = raw[i]
-        if ch == "\\" and quoted and i + 1 < len(raw):
-            current.append(raw[i : i + 2])
-            i += 2
-            continue
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "," and not quoted and (limit is None or len(fields) < limit - 1):
-            fields.append("".join(current).strip())
-            current = []
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    if quoted:
-        raise ConfigError('missing "', where)
-    fields.append("".join(current).strip())
-    return fields
+    try:
+        return split_unquoted(raw, ",", limit)
+    except ValueError:
+        raise ConfigError('missing "', where) from None
 
 
 def is_quoted(text: str) -> bool:
@@ -72,20 +53,10 @@ def is_quoted(text: str) -> bool:
 
 def dequote(text: str) -> str:
     """Remove double quotes and turn escapes inside them (\\n, \\t, \\", ...) into characters."""
-    out: list[str] = []
-    quoted = False
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "\\" and quoted and i + 1 < len(text) and text[i + 1] in _ESCAPES:
-            out.append(_ESCAPES[text[i + 1]])
-            i += 1
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
+    try:
+        return unquote(text)
+    except ValueError:
+        return text
 
 
 def parse_uint(text: str, where: Where, message: str, *, maximum: int = INFINITE) -> int:
