@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from lanctl.config.grammar.basic import INFINITE
 from lanctl.config.lexer import split_unquoted, unquote
 from lanctl.errors import ConfigError, Where
 
@@ -24,8 +25,6 @@ __all__ = [
     "split_fields",
 ]
 
-INFINITE: Final = 0xFFFFFFFF
-"""dnsmasq's "infinite" lease time."""
 
 Field = str
 """One comma-separated field as written (quotes, if any, still in place)."""
