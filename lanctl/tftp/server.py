@@ -1,0 +1,304 @@
+"""trio adapter for the TFTP service: the well-known port plus one socket per transfer.
+
+Listeners are the IPv4 and IPv6 wildcards on port 69 (TftpCfg.port) with IP_PKTINFO /
+IPV6_RECVPKTINFO, so each request's interface (for --enable-tftp=<if>, --interface,
+--except-interface, per-interface --tftp-root and the MTU bound on blksize) and local
+address are known.  Every transfer gets its own socket bound to that address on a port of
+--tftp-port-range (or any port) and driven by a worker thread (worker.py), or, with
+--tftp-single-port, shares the listener (demuxed by client address, timers in a trio task).
+Listeners are drain loops (ARCHITECTURE §5).  At start, a --tftp-root that is not a
+directory stops the service (FileSystemError, exit 3) unless --tftp-no-fail.  Decisions
+live in admission.py / engine.py; this module and its helpers only move bytes.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import random
+import socket
+import threading
+from typing import Final
+
+import trio
+
+from lanctl.config.model import Config, TftpCfg
+from lanctl.errors import FileSystemError
+from lanctl.service import JsonValue
+from lanctl.tftp.admission import Admitted, Refused, TftpEngine
+from lanctl.tftp.engine import Transfer
+from lanctl.tftp.files import FileSource, OsFileSystem
+from lanctl.tftp.paths import Refusal
+from lanctl.tftp.sockets import (
+    CMSG_SIZE,
+    arp_mac,
+    interface_allowed,
+    interface_mtu,
+    open_listeners,
+    pktinfo,
+    transfer_socket,
+)
+from lanctl.tftp.wire import ErrorCode, encode_error
+from lanctl.tftp.worker import MAX_DATAGRAM, Peer, send_all, transfer_thread
+
+log = logging.getLogger("lanctl.tftp")
+
+BATCH: Final = 64  # datagrams between checkpoints in the listener's drain loop
+
+
+def check_roots(tftp: TftpCfg) -> None:
+    """dnsmasq refuses to start when a --tftp-root is inaccessible (exit 3)."""
+    for root in tftp.tftp_root:
+        path, iface = getattr(root, "path", ""), getattr(root, "interface", None)
+        log.info("TFTP root is %s%s", path, f" for {iface}" if iface else "")
+        try:
+            ok = os.path.isdir(path) and os.access(path, os.X_OK)
+        except OSError:
+            ok = False
+        if not ok:
+            if tftp.tftp_no_fail:
+                log.warning("warning: %s inaccessible", path)
+                continue
+            raise FileSystemError(f"TFTP directory {path} inaccessible")
+
+
+class TftpHandle:
+    """The ServiceHandle of the TFTP service (see lanctl/service.py)."""
+
+    name = "tftp"
+
+    def __init__(self, engine: TftpEngine) -> None:
+        self.engine = engine
+        self.addresses: list[tuple[str, int]] = []
+
+    def stats(self) -> dict[str, JsonValue]:
+        return dict(self.engine.stats())
+
+    def reload(self) -> None:
+        """Nothing cached: every request looks at the filesystem afresh."""
+
+    def control(self, command: str, args: dict[str, JsonValue]) -> JsonValue:
+        raise KeyError(command)
+
+    def log_stats(self) -> list[str]:
+        return self.engine.log_stats()
+
+
+class TftpServer:
+    """Sockets and tasks; every decision is delegated to the engine."""
+
+    def __init__(self, cfg: Config, nursery: trio.Nursery) -> None:
+        self.cfg = cfg
+        self.tftp = cfg.tftp
+        self.engine = TftpEngine(cfg.tftp)
+        self.nursery = nursery
+        self.fs = OsFileSystem()
+        self.rng = random.SystemRandom()
+        self.mtus: dict[str, int | None] = {}
+        self.peers: dict[Peer, Transfer] = {}  # active transfers by client transfer ID
+        self.scopes: dict[Peer, trio.CancelScope] = {}
+        self.limiter = trio.CapacityLimiter(self.engine.limit + 1)
+
+    def flush(self, transfer: Transfer | None = None) -> None:
+        for line in self.engine.take_logs():
+            log.info("%s", line)
+        if transfer is not None:
+            for line in transfer.take_logs():
+                log.info("%s", line)
+
+    def _mtu(self, ifname: str | None) -> int | None:
+        if ifname is None:
+            return None
+        if ifname not in self.mtus:
+            self.mtus[ifname] = interface_mtu(ifname)
+        return self.mtus[ifname]
+
+    def on_datagram(
+        self, listener: socket.socket, data: bytes, peer: Peer, ifindex: int, local: str | None
+    ) -> None:
+        """A datagram on the well-known port: a request, or single-port transfer traffic."""
+        transfer = self.peers.get(peer)
+        if transfer is not None and self.tftp.tftp_single_port:
+            self._send_all(listener, transfer.on_packet(data, trio.current_time()), peer)
+            if transfer.done:
+                self.scopes[peer].cancel()
+            return
+        if transfer is not None:
+            return  # a retransmitted RRQ of a running transfer: already being answered
+        try:
+            ifname: str | None = socket.if_indextoname(ifindex) if ifindex else None
+        except OSError:
+            ifname = None
+        if not interface_allowed(ifname, self.tftp, self.cfg.core):
+            return
+        ip = peer[0]
+        mac = arp_mac(ip) if self.tftp.tftp_unique_root == "mac" else None
+        decision = self.engine.on_request(
+            data, ip, self.fs, euid=os.geteuid(), interface=ifname, client_mac=mac
+        )
+        if isinstance(decision, Refused):
+            self._send_all(listener, [decision.packet], peer)
+            self.flush()
+            return
+        self._start(listener, decision, peer, ifname, ifindex, local)
+
+    def _start(
+        self,
+        listener: socket.socket,
+        admitted: Admitted,
+        peer: Peer,
+        ifname: str | None,
+        ifindex: int,
+        local: str | None,
+    ) -> None:
+        try:
+            source = FileSource.open(admitted.resolved.path, admitted.resolved.identity)
+        except OSError as exc:
+            path = admitted.resolved.path
+            if exc.errno in (errno.EACCES, errno.EPERM):
+                refusal = Refusal(
+                    ErrorCode.ACCESS_VIOLATION, f"cannot access {path}: {exc.strerror}"
+                )
+            else:
+                refusal = Refusal(ErrorCode.NOT_DEFINED, f"cannot read {path}: {exc.strerror}")
+            self._send_all(listener, [self.engine.refuse(refusal).packet], peer)
+            self.flush()
+            return
+        sock: socket.socket | None = None
+        if not self.tftp.tftp_single_port:
+            try:
+                sock = transfer_socket(
+                    listener.family, local, ifindex, self.tftp.tftp_port_range, self.rng
+                )
+            except OSError as exc:
+                source.close()
+                log.error("unable to get free port for TFTP: %s", exc.strerror)
+                self._send_all(
+                    listener, [encode_error(ErrorCode.NOT_DEFINED, "no free port")], peer
+                )
+                return
+        ipv6 = listener.family == socket.AF_INET6
+        transfer = self.engine.start(admitted, source, peer[0], mtu=self._mtu(ifname), ipv6=ipv6)
+        self.peers[peer] = transfer
+        scope = trio.CancelScope()
+        self.scopes[peer] = scope
+        if sock is None:
+            self.nursery.start_soon(
+                self._single_port_timer, listener, transfer, source, peer, scope
+            )
+        else:
+            self.nursery.start_soon(self._run_transfer, sock, transfer, source, peer, scope)
+
+    @staticmethod
+    def _send_all(sock: socket.socket, packets: list[bytes], peer: Peer) -> None:
+        send_all(sock, packets, peer)
+
+    def _end(self, transfer: Transfer, source: FileSource, peer: Peer) -> None:
+        source.close()
+        self.peers.pop(peer, None)
+        self.scopes.pop(peer, None)
+        self.engine.finished(transfer)
+        self.flush(transfer)
+
+    async def _run_transfer(
+        self,
+        sock: socket.socket,
+        transfer: Transfer,
+        source: FileSource,
+        peer: Peer,
+        scope: trio.CancelScope,
+    ) -> None:
+        """One transfer on its own socket, driven by a worker thread (worker.transfer_thread).
+
+        Cancellation sets `stop`; the thread notices within POLL seconds and returns, and
+        only then are the socket and the file closed.  A bug inside one transfer ends that
+        transfer only (convention 4: the per-packet boundary), never the service.
+        """
+        stop = threading.Event()
+
+        async def watch() -> None:
+            try:
+                await trio.sleep_forever()
+            finally:
+                stop.set()
+
+        try:
+            with scope:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(watch)
+                    try:
+                        await trio.to_thread.run_sync(
+                            transfer_thread, sock, transfer, peer, stop, limiter=self.limiter
+                        )
+                    except Exception:
+                        log.exception("error in the TFTP transfer to %s", peer[0])
+                    nursery.cancel_scope.cancel()
+        finally:
+            sock.close()
+            self._end(transfer, source, peer)
+
+    async def _single_port_timer(
+        self,
+        listener: socket.socket,
+        transfer: Transfer,
+        source: FileSource,
+        peer: Peer,
+        scope: trio.CancelScope,
+    ) -> None:
+        """--tftp-single-port: packets arrive via the listener; this task owns the timer."""
+        try:
+            with scope:
+                self._send_all(listener, transfer.start(trio.current_time()), peer)
+                while not transfer.done:
+                    deadline = transfer.next_deadline()
+                    await trio.sleep_until(
+                        deadline if deadline is not None else trio.current_time() + 1.0
+                    )
+                    self._send_all(listener, transfer.on_timer(trio.current_time()), peer)
+        finally:
+            self._end(transfer, source, peer)
+
+    async def listen(self, sock: socket.socket) -> None:
+        """The drain loop on a well-known-port socket."""
+        count = 0
+        while True:
+            try:
+                data, ancdata, _flags, peer = sock.recvmsg(MAX_DATAGRAM, CMSG_SIZE)
+            except BlockingIOError:
+                await trio.lowlevel.wait_readable(sock)
+                continue
+            except OSError as exc:
+                log.debug("recvmsg: %s", exc)
+                continue
+            ifindex, local = pktinfo(ancdata)
+            try:
+                self.on_datagram(sock, data, (peer[0], peer[1]), ifindex, local)
+            except Exception:  # per-packet boundary (convention 4): log and carry on
+                log.exception("error handling TFTP request from %s", peer[0])
+            count += 1
+            if count >= BATCH:
+                count = 0
+                await trio.lowlevel.checkpoint()
+
+
+async def serve(
+    cfg: Config,
+    ctx: object = None,
+    *,
+    task_status: trio.TaskStatus[TftpHandle] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run the TFTP service until cancelled; `task_status.started(handle)` once bound."""
+    check_roots(cfg.tftp)
+    listeners = open_listeners(cfg.tftp.port)
+    try:
+        async with trio.open_nursery() as nursery:
+            server = TftpServer(cfg, nursery)
+            handle = TftpHandle(server.engine)
+            handle.addresses = [s.getsockname()[:2] for s in listeners]
+            for sock in listeners:
+                nursery.start_soon(server.listen, sock)
+            task_status.started(handle)
+    finally:
+        for sock in listeners:
+            sock.close()

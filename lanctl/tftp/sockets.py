@@ -1,0 +1,146 @@
+"""Sockets and host facts for the TFTP adapter (Linux).
+
+Listeners on the IPv4/IPv6 wildcards with IP_PKTINFO / IPV6_RECVPKTINFO, so that each
+request's interface and local address are known; transfer sockets bound to that address
+on a port of --tftp-port-range; the interface filter of --enable-tftp=<if>, --interface
+and --except-interface; the interface MTU (blksize bound) and the client's MAC from the
+neighbour table (--tftp-unique-root=mac).
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import random
+import socket
+import struct
+from typing import Final
+
+from lanctl.config.model import CoreCfg, TftpCfg
+from lanctl.errors import NetworkError
+from lanctl.tftp.paths import mac_dir
+
+IP_PKTINFO: Final = 8  # Linux <linux/in.h>; missing from Python 3.11's socket module
+_PKTINFO4: Final = struct.Struct("=i4s4s")
+_PKTINFO6: Final = struct.Struct("=16sI")
+CMSG_SIZE: Final = socket.CMSG_SPACE(_PKTINFO6.size) + socket.CMSG_SPACE(_PKTINFO4.size)
+
+
+def interface_allowed(ifname: str | None, tftp: TftpCfg, core: CoreCfg) -> bool:
+    """--enable-tftp=<if,...> if given, else the DHCP interface set (--interface/--except)."""
+
+    def match(patterns: tuple[str, ...]) -> bool:
+        return ifname is not None and any(fnmatch.fnmatchcase(ifname, p) for p in patterns)
+
+    if tftp.enable_tftp_interfaces:
+        return match(tftp.enable_tftp_interfaces)
+    if core.interface and not match(core.interface):
+        return False
+    return not match(core.except_interface)
+
+
+def _open_listener(family: socket.AddressFamily, port: int) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
+            sock.bind(("::", port))
+        else:
+            sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+            sock.bind(("0.0.0.0", port))
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def open_listeners(port: int) -> list[socket.socket]:
+    out: list[socket.socket] = []
+    try:
+        for family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                out.append(_open_listener(family, port))
+            except OSError as exc:
+                if family == socket.AF_INET6 and exc.errno in (
+                    errno.EAFNOSUPPORT,
+                    errno.EADDRNOTAVAIL,
+                ):
+                    continue  # no IPv6 here: carry on with IPv4, as dnsmasq
+                raise NetworkError(
+                    f"failed to create listening socket for port {port}: {exc.strerror}"
+                ) from exc
+    except BaseException:
+        for s in out:
+            s.close()
+        raise
+    return out
+
+
+def pktinfo(ancdata: list[tuple[int, int, bytes]]) -> tuple[int, str | None]:
+    """(interface index, local address) from the control messages of recvmsg."""
+    for level, kind, data in ancdata:
+        if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(data) >= _PKTINFO4.size:
+            ifindex, spec_dst, _dst = _PKTINFO4.unpack_from(data)
+            return ifindex, socket.inet_ntop(socket.AF_INET, spec_dst)
+        ipv6 = level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO
+        if ipv6 and len(data) >= _PKTINFO6.size:
+            addr, ifindex = _PKTINFO6.unpack_from(data)
+            return ifindex, socket.inet_ntop(socket.AF_INET6, addr)
+    return 0, None
+
+
+def transfer_socket(
+    family: socket.AddressFamily,
+    local: str | None,
+    ifindex: int,
+    port_range: tuple[int, int] | None,
+    rng: random.Random,
+) -> socket.socket:
+    """A socket for one transfer, bound to the request's local address and a port of
+    --tftp-port-range (random order) or any port."""
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        addr = local or ("::" if family == socket.AF_INET6 else "0.0.0.0")
+        scope = ifindex if family == socket.AF_INET6 and addr.startswith("fe80") else 0
+        ports: list[int] = [0]
+        if port_range is not None:
+            ports = list(range(port_range[0], port_range[1] + 1))
+            rng.shuffle(ports)
+        for port in ports:
+            try:
+                sock.bind((addr, port, 0, scope) if family == socket.AF_INET6 else (addr, port))
+                break
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE or port == ports[-1]:
+                    raise
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def interface_mtu(ifname: str) -> int | None:
+    """The MTU of an interface (bounds blksize), None when unknown."""
+    try:
+        # Binary reads: after the privilege drop the codec modules of a Python installed
+        # under /root may no longer be importable.
+        with open(f"/sys/class/net/{ifname}/mtu", "rb") as fh:
+            return int(fh.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def arp_mac(ip: str) -> str | None:
+    """The client's MAC from the kernel neighbour table (for --tftp-unique-root=mac)."""
+    try:
+        with open("/proc/net/arp", "rb") as fh:  # binary: see interface_mtu
+            for line in fh.read().splitlines()[1:]:
+                fields = [f.decode("latin-1") for f in line.split()]
+                if len(fields) >= 4 and fields[0] == ip and fields[3] != "00:00:00:00:00:00":
+                    return mac_dir(fields[3])
+    except OSError:
+        return None
+    return None
