@@ -86,6 +86,28 @@ def build_dns(view: ConsumerView) -> DnsCfg:
         edns_packet_max=_one(view, "edns-packet-max", 1232),
         max_tcp_connections=_one(view, "max-tcp-connections", 20),
         local_service=view.has("local-service"),
+        no_poll=view.has("no-poll"),
+        strict_order=view.has("strict-order"),
+        all_servers=view.has("all-servers"),
+        dns_forward_max=_one(view, "dns-forward-max", 150),
+        query_port=_one(view, "query-port", None),
+        min_port=_one(view, "min-port", None),
+        max_port=_one(view, "max-port", None),
+        fast_dns_retry=_one(view, "fast-dns-retry", None),
+        clear_on_reload=view.has("clear-on-reload"),
+        no_negcache=view.has("no-negcache"),
+        neg_ttl=_one(view, "neg-ttl", None),
+        max_ttl=_one(view, "max-ttl", None),
+        max_cache_ttl=_one(view, "max-cache-ttl", None),
+        min_cache_ttl=_one(view, "min-cache-ttl", 0),
+        domain_needed=view.has("domain-needed"),
+        bogus_priv=view.has("bogus-priv"),
+        filterwin2k=view.has("filterwin2k"),
+        filter_a=view.has("filter-A"),
+        filter_aaaa=view.has("filter-AAAA"),
+        stop_dns_rebind=view.has("stop-dns-rebind"),
+        rebind_localhost_ok=view.has("rebind-localhost-ok"),
+        rebind_domain_ok=_flat(view, "rebind-domain-ok"),
     )
 
 
@@ -101,6 +123,26 @@ def build_dhcp4(view: ConsumerView) -> Dhcp4Cfg:
         dhcp_host=tuple(view.all("dhcp-host")),
         dhcp_leasefile=leasefile,
         lease_store=_one(view, "lease-store", None),
+        dhcp_option=tuple(
+            o
+            for name in ("dhcp-option", "dhcp-option-force")
+            for o in view.all(name)
+            if isinstance(o, g.DhcpOption) and o.family == 4
+        ),
+        dhcp_boot=tuple(view.all("dhcp-boot")),
+        dhcp_broadcast=tuple(cast(tuple[object, ...], t) for t in view.all("dhcp-broadcast")),
+        tag_if=tuple(view.all("tag-if")),
+        domain=tuple(view.all("domain")),
+        dhcp_hostsfile=tuple(str(p) for p in view.all("dhcp-hostsfile") if p),
+        dhcp_optsfile=tuple(str(p) for p in view.all("dhcp-optsfile") if p),
+        dhcp_authoritative=view.has("dhcp-authoritative"),
+        dhcp_sequential_ip=view.has("dhcp-sequential-ip"),
+        dhcp_ignore_clid=view.has("dhcp-ignore-clid"),
+        dhcp_lease_max=_one(view, "dhcp-lease-max", 1000),
+        leasefile_ro=view.has("leasefile-ro"),
+        no_ping=view.has("no-ping"),
+        log_dhcp=view.has("log-dhcp"),
+        quiet_dhcp=view.has("quiet-dhcp"),
     )
 
 

@@ -67,6 +67,31 @@ class DnsCfg:
     edns_packet_max: int = 1232
     max_tcp_connections: int = 20
     local_service: bool = False
+    # forwarding (lanctl/dns/forward.py, upstreams.py, resolvconf.py)
+    no_poll: bool = False
+    strict_order: bool = False
+    all_servers: bool = False
+    dns_forward_max: int = 150
+    query_port: int | None = None
+    min_port: int | None = None
+    max_port: int | None = None
+    fast_dns_retry: tuple[int, int] | None = None
+    clear_on_reload: bool = False
+    # cache (lanctl/dns/cache.py)
+    no_negcache: bool = False
+    neg_ttl: int | None = None
+    max_ttl: int | None = None
+    max_cache_ttl: int | None = None
+    min_cache_ttl: int = 0
+    # filters (lanctl/dns/filters.py)
+    domain_needed: bool = False
+    bogus_priv: bool = False
+    filterwin2k: bool = False
+    filter_a: bool = False
+    filter_aaaa: bool = False
+    stop_dns_rebind: bool = False
+    rebind_localhost_ok: bool = False
+    rebind_domain_ok: tuple[str, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -79,6 +104,21 @@ class Dhcp4Cfg:
     dhcp_host: tuple[object, ...] = ()
     dhcp_leasefile: str | None = DEFAULT_LEASE_FILE
     lease_store: str | None = None  # lanctl --lease-store; None: <dhcp-leasefile>.sqlite
+    dhcp_option: tuple[object, ...] = ()  # DhcpOption rows (family 4), -force ones included
+    dhcp_boot: tuple[object, ...] = ()  # DhcpBoot rows
+    dhcp_broadcast: tuple[tuple[object, ...], ...] = ()  # one TagRef tuple per line
+    tag_if: tuple[object, ...] = ()
+    domain: tuple[object, ...] = ()  # DomainSpec rows
+    dhcp_hostsfile: tuple[str, ...] = ()
+    dhcp_optsfile: tuple[str, ...] = ()
+    dhcp_authoritative: bool = False
+    dhcp_sequential_ip: bool = False
+    dhcp_ignore_clid: bool = False
+    dhcp_lease_max: int = 1000
+    leasefile_ro: bool = False
+    no_ping: bool = False
+    log_dhcp: bool = False
+    quiet_dhcp: bool = False
 
     @property
     def enabled(self) -> bool:

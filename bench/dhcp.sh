@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# DHCPv4 DORA throughput: lanctl vs dnsmasq in the same run (ARCHITECTURE §5, issue 6).
+#
+#   sudo bench/dhcp.sh [RATES...]        default rates: 250 500 1000 2000 4000 8000
+#   SERVERS=lanctl PERIOD=5 sudo bench/dhcp.sh 1000      (one server, shorter runs)
+#
+# Two network namespaces joined by a veth pair; the server under test on 198.18.0.1/15
+# (RFC 2544 benchmarking range, never routed) with one range of 130k addresses; perfdhcp
+# (Debian package kea-admin) in the other namespace acts as a relay (giaddr 198.18.0.2).
+# For each server and rate: a 10 s perfdhcp run with 100000 simulated clients, then the
+# DORA exchanges completed per second, the drops (NAKs count as drops) and the leases in
+# the lease file.  Reported: the highest rate with zero drops, per server, and the ratio.
+# Not a test: it asserts nothing.  Needs root, perfdhcp, dnsmasq.  Cleans up on exit.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO=$PWD
+RATES=("$@")
+((${#RATES[@]})) || RATES=(250 500 1000 2000 4000 8000)
+PERIOD=${PERIOD:-10}
+CLIENTS=${CLIENTS:-100000}
+TAG="lctb$$"
+SRV="$TAG-srv" CLI="$TAG-cli"
+WORK=$(mktemp -d /tmp/lanctl-dhcp-bench.XXXXXX)
+chmod 0755 "$WORK"
+PID=""
+
+command -v perfdhcp >/dev/null || { echo "perfdhcp missing: apt-get install -y kea-admin" >&2; exit 1; }
+
+cleanup() {
+    [[ -n $PID ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+    for ns in "$SRV" "$CLI"; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    [[ ${KEEP:-0} == 1 ]] && echo "logs and lease files kept in $WORK" || rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+ip netns add "$SRV"
+ip netns add "$CLI"
+ip link add "${TAG}s" netns "$SRV" type veth peer name "${TAG}c" netns "$CLI"
+ip -n "$SRV" addr add 198.18.0.1/15 dev "${TAG}s"
+ip -n "$CLI" addr add 198.18.0.2/15 dev "${TAG}c"
+for ns in "$SRV" "$CLI"; do ip -n "$ns" link set lo up; done
+ip -n "$SRV" link set "${TAG}s" up
+ip -n "$CLI" link set "${TAG}c" up
+
+write_conf() { # $1 = server kind, $2 = lease file
+    cat <<CONF
+port=0
+no-ping
+user=
+pid-file=
+log-facility=$WORK/$1.log
+quiet-dhcp
+dhcp-lease-max=1000000
+dhcp-authoritative
+dhcp-range=198.18.1.0,198.19.255.254,255.254.0.0,1h
+dhcp-leasefile=$2
+CONF
+}
+
+start_server() { # $1 = kind
+    local leases="$WORK/$1.leases"
+    rm -f "$leases" "$leases.sqlite"*
+    write_conf "$1" "$leases" > "$WORK/$1.conf"
+    [[ $1 == lanctl ]] && echo "control-socket=$WORK/ctl.sock" >> "$WORK/$1.conf"
+    if [[ $1 == lanctl ]]; then
+        ip netns exec "$SRV" env PYTHONPATH="$REPO" python3 -m lanctl dhcp serve -C "$WORK/$1.conf" &
+    else
+        ip netns exec "$SRV" dnsmasq -k -C "$WORK/$1.conf" &
+    fi
+    PID=$!
+    for _ in $(seq 50); do
+        ip netns exec "$SRV" ss -Hlnu | grep -q ':67 ' && return 0
+        sleep 0.2
+    done
+    echo "$1 did not start" >&2
+    exit 1
+}
+
+stop_server() {
+    kill "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+    PID=""
+}
+
+declare -A BEST
+run_rate() { # $1 = kind, $2 = rate -> prints a result line, sets LAST_DROPS
+    local out sent recv drops done_s leases
+    out=$(timeout $((PERIOD + 30)) ip netns exec "$CLI" perfdhcp -4 -l "${TAG}c" -r "$2" \
+        -R "$CLIENTS" -p "$PERIOD" -W 2000000 198.18.0.1 2>&1 || true)
+    sent=$(awk '/REQUEST-ACK/{f=1} f&&/sent packets:/{print $3; exit}' <<<"$out")
+    recv=$(awk '/REQUEST-ACK/{f=1} f&&/received packets:/{print $3; exit}' <<<"$out")
+    drops=$(awk '/DISCOVER-OFFER/{f=1} f&&/drops:/{print $2; exit}' <<<"$out")
+    drops=$((${drops:-0} + $(awk '/REQUEST-ACK/{f=1} f&&/drops:/{print $2; exit}' <<<"$out")))
+    sleep 1.5
+    leases=$(grep -c . "$WORK/$1.leases" 2>/dev/null || echo 0)
+    done_s=$(awk -v r="${recv:-0}" -v p="$PERIOD" 'BEGIN{printf "%.0f", r/p}')
+    printf '%-8s rate %5s/s  DORA completed %6s (%5s/s)  drops %6s  leases in file %6s\n' \
+        "$1" "$2" "${recv:-0}" "$done_s" "$drops" "$leases"
+    LAST_DROPS=$drops
+    LAST_DONE=$done_s
+}
+
+for kind in ${SERVERS:-dnsmasq lanctl}; do
+    BEST[$kind]=0
+    for rate in "${RATES[@]}"; do
+        start_server "$kind"
+        run_rate "$kind" "$rate"
+        stop_server
+        if ((LAST_DROPS == 0)); then BEST[$kind]=$LAST_DONE; fi
+    done
+done
+
+echo
+echo "highest DORA/s with zero drops: dnsmasq ${BEST[dnsmasq]:-n/a}, lanctl ${BEST[lanctl]:-n/a}"
+awk -v a="${BEST[lanctl]:-0}" -v b="${BEST[dnsmasq]:-0}" \
+    'BEGIN{ if (b > 0) printf "ratio lanctl/dnsmasq: %.2fx\n", a/b; else print "ratio: dnsmasq had drops at every rate" }'

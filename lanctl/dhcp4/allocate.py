@@ -1,0 +1,56 @@
+"""Address choice for a DHCPv4 client: proposes candidates, never checks the store itself.
+
+Order (dnsmasq `address_allocate`, rfc2131.c): a dhcp-host reservation, then the client's
+current lease or pending offer, then the requested address (option 50) when it is free,
+then a walk over each dynamic range starting at the SDBM hash of the hardware address
+modulo the range size (so a client tends to get the same address back), wrapping at the
+end; with --dhcp-sequential-ip the walk starts after the highest address leased in the
+range instead.  `taken` is the caller's predicate: leased or offered to another client,
+declined recently, reserved by a dhcp-host line, or the server's own address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from ipaddress import IPv4Address
+
+from lanctl.config.grammar.dhcp_range import Dhcp4Range
+
+__all__ = ["mac_hash", "walk"]
+
+
+def mac_hash(hwaddr: bytes) -> int:
+    """dnsmasq's SDBM hash of the hardware address (32-bit; never 0)."""
+    j = 0
+    for octet in hwaddr:
+        j = (octet + (j << 6) + (j << 16) - j) & 0xFFFFFFFF
+    return j or 1
+
+
+def walk(
+    ranges: Iterable[Dhcp4Range],
+    hwaddr: bytes,
+    taken: Callable[[IPv4Address], bool],
+    *,
+    sequential: bool = False,
+    highest: Callable[[Dhcp4Range], IPv4Address | None] = lambda _r: None,
+) -> IPv4Address | None:
+    """The first free address of the first dynamic range that has one, or None."""
+    seed = mac_hash(hwaddr)
+    for rng in ranges:
+        if rng.mode != "dynamic":
+            continue
+        first, last = int(rng.start), int(rng.end)
+        size = 1 + last - first
+        if sequential:
+            top = highest(rng)
+            start = first if top is None else int(top) + 1
+            if start > last:
+                start = first
+        else:
+            start = first + seed % size
+        for step in range(size):
+            addr = IPv4Address(first + (start - first + step) % size)
+            if not taken(addr):
+                return addr
+    return None

@@ -1,0 +1,171 @@
+"""Which ranges, host line, tags and domain apply to one DHCPv4 request (pure).
+
+A request is served from the ranges of its link: the subnet of `giaddr` when relayed
+(RFC 2131 §4.3.1; the range needs a netmask then), else the subnets of the receiving
+interface's addresses.  The tag set (dnsmasq's network-ids) starts with the interface
+name; a matching --dhcp-host adds its `set:` tags and "known"; the range adds its `set:`
+tag; --tag-if rules run last.  A dhcp-host matches by client-id (`id:`), then by hardware
+address (wildcards and type), then by the host name the client sends (a line with only a
+name).  --domain picks the domain of the range or network holding the address.
+`Request` gathers what the engine found out about one request; `client_name` is dnsmasq's
+hostname sanitising (first label, legal characters only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+
+from lanctl.config.grammar.dhcp_host import DhcpHost, valid_hostname
+from lanctl.config.grammar.dhcp_range import Dhcp4Range
+from lanctl.config.grammar.dns import DomainSpec
+from lanctl.dhcp4.effects import Effect
+from lanctl.dhcp4.wire import ZERO, Packet
+from lanctl.tags import matches
+
+__all__ = [
+    "Inbound",
+    "Link",
+    "Request",
+    "client_name",
+    "domain_for",
+    "find_host",
+    "find_link",
+    "format_mac",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One received datagram and where it arrived (from IP_PKTINFO, resolved by the adapter)."""
+
+    payload: bytes
+    src: tuple[str, int]
+    iface: str
+    iface_addrs: tuple[IPv4Interface, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """The network a request comes from and what serves it."""
+
+    server: IPv4Address  # our address there: server identifier, default router/DNS
+    network: IPv4Network
+    ranges: tuple[Dhcp4Range, ...]
+    relayed: bool
+
+    def contains(self, addr: IPv4Address) -> bool:
+        return addr in self.network and addr != self.network.broadcast_address
+
+    def in_dynamic(self, addr: IPv4Address) -> bool:
+        return any(r.mode == "dynamic" and r.start <= addr <= r.end for r in self.ranges)
+
+
+def _range_net(rng: Dhcp4Range, fallback: IPv4Network | None) -> IPv4Network | None:
+    if rng.netmask is not None:
+        return IPv4Network(f"{rng.start}/{rng.netmask}", strict=False)
+    return fallback
+
+
+def find_link(
+    ranges: Sequence[Dhcp4Range], addrs: Sequence[IPv4Interface], giaddr: IPv4Address
+) -> Link | None:
+    """The ranges serving the link of a request, or None when no range does."""
+    if giaddr != ZERO:
+        if not addrs:
+            return None
+        found = [r for r in ranges if (n := _range_net(r, None)) is not None and giaddr in n]
+        if not found:
+            return None
+        net = _range_net(found[0], None)
+        assert net is not None
+        return Link(addrs[0].ip, net, tuple(found), True)
+    for iface in addrs:
+        local = [
+            r
+            for r in ranges
+            if (n := _range_net(r, iface.network)) is not None
+            and r.start in n
+            and r.end in n
+            and iface.ip in n
+        ]
+        if local:
+            net = _range_net(local[0], iface.network)
+            assert net is not None
+            return Link(iface.ip, net, tuple(local), False)
+    return None
+
+
+def find_host(
+    hosts: Iterable[DhcpHost],
+    pkt: Packet,
+    client_id: bytes | None,
+    name: str | None,
+    tags: set[str],
+) -> DhcpHost | None:
+    """The dhcp-host line for this client: by client-id, hardware address, then name."""
+    usable = [h for h in hosts if matches(h.match_tags, tags)]
+    if client_id is not None:
+        for host in usable:
+            if host.client_id is not None and host.client_id == client_id:
+                return host
+    for host in usable:
+        if any(mac.matches(pkt.htype, pkt.mac) for mac in host.macs):
+            return host
+    if name:
+        for host in usable:
+            if not host.macs and host.client_id is None and host.hostname == name:
+                return host
+    return None
+
+
+def domain_for(specs: Iterable[object], addr: IPv4Address) -> str | None:
+    """--domain for an address: the line whose network or range holds it, else a global one."""
+    fallback: str | None = None
+    for spec in specs:
+        if not isinstance(spec, DomainSpec) or spec.domain == "#":
+            continue
+        if spec.network is not None:
+            if addr.version == spec.network.version and addr in spec.network:
+                return spec.domain
+        elif spec.start is not None and spec.end is not None:
+            if spec.start.version == 4 and int(spec.start) <= int(addr) <= int(spec.end):
+                return spec.domain
+        elif spec.interface is None and fallback is None:
+            fallback = spec.domain
+    return fallback
+
+
+@dataclass(slots=True)
+class Request:
+    """One request being answered: the packet and what was found out about it."""
+
+    inb: Inbound
+    req: Packet
+    link: Link
+    ranges: tuple[Dhcp4Range, ...]
+    host: DhcpHost | None
+    client_id: bytes | None
+    name: str | None
+    tags: set[str]
+    out: list[Effect] = field(default_factory=list)
+
+    @property
+    def key(self) -> bytes:
+        """Identity of the client for offers: client-id, else hardware type + address."""
+        if self.client_id is not None:
+            return b"i" + self.client_id
+        return b"h" + bytes((self.req.htype,)) + self.req.mac
+
+
+def format_mac(mac: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in mac)
+
+
+def client_name(raw: bytes | None) -> str | None:
+    """dnsmasq's hostname sanitising: first label only, legal characters, else no name."""
+    if not raw:
+        return None
+    text = raw.split(b"\0", 1)[0].decode("ascii", "replace").split(".", 1)[0]
+    return text if text and valid_hostname(text) else None

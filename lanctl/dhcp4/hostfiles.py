@@ -1,0 +1,96 @@
+"""--dhcp-hostsfile and --dhcp-optsfile: dhcp-host / dhcp-option lines kept in files.
+
+Both are read at start and re-read on SIGHUP.  Each non-blank line that does not start
+with '#' has the syntax of the text after "dhcp-host=" / "dhcp-option=" (dnsmasq man page);
+a directory contributes its files in alphabetical order.  Bad lines are reported with file
+and line and skipped, as dnsmasq does, never fatal: the server keeps running with the lines
+that parsed.  `parse_hostsfile`/`parse_optsfile` are pure; `load`/`load_opts` read files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+from lanctl.config.grammar.dhcp_host import DhcpHost, dhcp_host
+from lanctl.config.grammar.dhcp_option import DhcpOption, dhcp_option
+from lanctl.errors import ConfigError, Where
+
+__all__ = ["load", "load_opts", "parse_hostsfile", "parse_optsfile"]
+
+T = TypeVar("T")
+
+
+def _parse(
+    text: str, path: str, option: str, parse: Callable[[str, Where], T]
+) -> tuple[list[T], list[str]]:
+    found: list[T] = []
+    errors: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            found.append(parse(stripped, Where(path, number, option)))
+        except ConfigError as exc:
+            errors.append(str(exc))
+    return found, errors
+
+
+def parse_hostsfile(text: str, path: str) -> tuple[list[DhcpHost], list[str]]:
+    """The host lines of one file, and a message per line that did not parse."""
+    return _parse(text, path, "dhcp-hostsfile", dhcp_host)
+
+
+def parse_optsfile(text: str, path: str) -> tuple[list[DhcpOption], list[str]]:
+    """The DHCPv4 option lines of one file (v6 lines are skipped), and the bad lines."""
+    found, errors = _parse(text, path, "dhcp-optsfile", dhcp_option)
+    return [o for o in found if o.family == 4], errors
+
+
+def _files(paths: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            names = sorted(os.listdir(path))
+            out.extend(p for n in names if os.path.isfile(p := os.path.join(path, n)))
+        else:
+            out.append(path)
+    return out
+
+
+def load(paths: Iterable[str]) -> tuple[list[DhcpHost], list[str]]:
+    """Every host line of the files (in order) and the log lines dnsmasq would write."""
+    hosts: list[DhcpHost] = []
+    messages: list[str] = []
+    for path, text in _read(paths, messages):
+        found, errors = parse_hostsfile(text, path)
+        hosts.extend(found)
+        messages.extend(errors)
+        messages.append(f"read {path} - {len(found)} addresses")
+    return hosts, messages
+
+
+def _read(paths: Iterable[str], messages: list[str]) -> Iterator[tuple[str, str]]:
+    """(path, text) per readable file, lazily, so messages stay in file order."""
+    for path in _files(paths):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError as exc:
+            messages.append(f"cannot read {path}: {exc.strerror}")
+            continue
+        yield path, text
+
+
+def load_opts(paths: Iterable[str]) -> tuple[list[DhcpOption], list[str]]:
+    """Every DHCPv4 option line of the files (in order) and the log lines."""
+    options: list[DhcpOption] = []
+    messages: list[str] = []
+    for path, text in _read(paths, messages):
+        found, errors = parse_optsfile(text, path)
+        options.extend(found)
+        messages.extend(errors)
+        messages.append(f"read {path}")
+    return options, messages

@@ -1,0 +1,251 @@
+"""BOOTP/DHCPv4 codec with `struct`: the fixed header, option TLVs, overload, RFC 3396.
+
+Decoding (RFC 2131 §2, RFC 2132 §2-§3, §9.3): the 236-byte BOOTP header, the magic cookie,
+then options; PAD (0) is skipped, END (255) stops, a missing END is tolerated, an option
+running past the data is a `DecodeError`.  Option overload (52) continues the walk in
+`file` then `sname`.  An option code seen more than once is concatenated (RFC 3396).
+Option 82 (RFC 3046) is kept as raw bytes so replies echo it verbatim.  dnsmasq's checks:
+hlen <= 16, and htype 0 only with hlen 0.  Encoding writes options in the given order,
+splits values over 255 octets (RFC 3396), pads to the BOOTP minimum of 300 octets and
+drops trailing options (never 53/54/82) to respect the client's maximum size (option 57).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from ipaddress import IPv4Address
+from typing import Final
+
+from lanctl.errors import DecodeError
+
+__all__ = [
+    "BOOTREPLY",
+    "BOOTREQUEST",
+    "MAGIC",
+    "MessageType",
+    "Opt",
+    "Packet",
+    "decode_packet",
+    "encode_packet",
+]
+
+BOOTREQUEST: Final = 1
+BOOTREPLY: Final = 2
+MAGIC: Final = b"\x63\x82\x53\x63"
+HEADER: Final = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")  # 236 octets, RFC 2131 Fig. 1
+MIN_PACKET: Final = 300  # RFC 1542 §2.1: BOOTP minimum message size
+MIN_MAX_SIZE: Final = 576  # RFC 2132 §9.10: option 57 may not be below 576
+BROADCAST_FLAG: Final = 0x8000
+ZERO: Final = IPv4Address(0)
+
+
+class MessageType(IntEnum):
+    """RFC 2132 §9.6: DHCP message type (option 53) values."""
+
+    DHCPDISCOVER = 1
+    DHCPOFFER = 2
+    DHCPREQUEST = 3
+    DHCPDECLINE = 4
+    DHCPACK = 5
+    DHCPNAK = 6
+    DHCPRELEASE = 7
+    DHCPINFORM = 8
+
+
+class Opt(IntEnum):
+    """Option codes the engine reads or writes itself (RFC 2132, RFC 3046)."""
+
+    PAD = 0
+    NETMASK = 1
+    ROUTER = 3
+    DNS_SERVER = 6
+    HOSTNAME = 12
+    DOMAIN_NAME = 15
+    BROADCAST = 28
+    REQUESTED_ADDRESS = 50
+    LEASE_TIME = 51
+    OVERLOAD = 52
+    MESSAGE_TYPE = 53
+    SERVER_ID = 54
+    PARAMETER_LIST = 55
+    MESSAGE = 56
+    MAX_MESSAGE_SIZE = 57
+    T1 = 58
+    T2 = 59
+    VENDOR_CLASS = 60
+    CLIENT_ID = 61
+    USER_CLASS = 77
+    CLIENT_FQDN = 81
+    AGENT_INFO = 82
+    END = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """One BOOTP/DHCP message.  `chaddr` is the whole 16-octet field; `mac` the first hlen."""
+
+    op: int
+    xid: int
+    chaddr: bytes
+    htype: int = 1
+    hlen: int = 6
+    hops: int = 0
+    secs: int = 0
+    flags: int = 0
+    ciaddr: IPv4Address = ZERO
+    yiaddr: IPv4Address = ZERO
+    siaddr: IPv4Address = ZERO
+    giaddr: IPv4Address = ZERO
+    sname: bytes = b""
+    file: bytes = b""
+    options: Mapping[int, bytes] = field(default_factory=dict)
+
+    @property
+    def mac(self) -> bytes:
+        return self.chaddr[: self.hlen]
+
+    @property
+    def broadcast(self) -> bool:
+        return bool(self.flags & BROADCAST_FLAG)
+
+    @property
+    def message_type(self) -> MessageType | None:
+        """Option 53, or None for plain BOOTP (or an unknown type)."""
+        raw = self.options.get(Opt.MESSAGE_TYPE)
+        if raw is None or len(raw) != 1:
+            return None
+        try:
+            return MessageType(raw[0])
+        except ValueError:
+            return None
+
+    def address_option(self, code: int) -> IPv4Address | None:
+        """An option holding exactly one IPv4 address (50, 54), else None."""
+        raw = self.options.get(code)
+        return IPv4Address(raw) if raw is not None and len(raw) == 4 else None
+
+
+def _walk(data: bytes, start: int, end: int, out: dict[int, bytearray]) -> None:
+    """Read TLVs from data[start:end] into `out`, concatenating repeats (RFC 3396)."""
+    pos = start
+    while pos < end:
+        code = data[pos]
+        if code == Opt.PAD:
+            pos += 1
+            continue
+        if code == Opt.END:
+            return
+        if pos + 1 >= end:
+            raise DecodeError(f"option {code} has no length octet")
+        length = data[pos + 1]
+        if pos + 2 + length > end:
+            raise DecodeError(f"option {code} of length {length} runs past the data")
+        value = data[pos + 2 : pos + 2 + length]
+        if code in out:
+            out[code] += value
+        else:
+            out[code] = bytearray(value)
+        pos += 2 + length
+
+
+def decode_packet(data: bytes) -> Packet:
+    """Bytes -> Packet; DecodeError for anything malformed (and nothing else)."""
+    if len(data) < HEADER.size + len(MAGIC):
+        raise DecodeError(f"DHCP packet of {len(data)} octets is too short")
+    (op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, chaddr, sname, file) = (
+        HEADER.unpack_from(data)
+    )
+    if op not in (BOOTREQUEST, BOOTREPLY):
+        raise DecodeError(f"BOOTP op {op}")
+    if hlen > 16 or (htype == 0 and hlen != 0):  # dnsmasq: DHCP_CHADDR_MAX, rfc2131.c
+        raise DecodeError(f"bad hardware address (htype {htype}, hlen {hlen})")
+    if data[HEADER.size : HEADER.size + 4] != MAGIC:
+        raise DecodeError("no DHCP magic cookie")
+    found: dict[int, bytearray] = {}
+    _walk(data, HEADER.size + 4, len(data), found)
+    overload = found.pop(Opt.OVERLOAD, None)
+    if overload is not None:
+        if len(overload) != 1 or overload[0] not in (1, 2, 3):
+            raise DecodeError("bad option overload value")
+        base = 44  # offset of sname in the header; file follows at 108 (RFC 2131 Fig. 1)
+        if overload[0] & 1:
+            _walk(data, base + 64, base + 192, found)
+        if overload[0] & 2:
+            _walk(data, base, base + 64, found)
+        sname = b"" if overload[0] & 2 else sname
+        file = b"" if overload[0] & 1 else file
+    return Packet(
+        op=op,
+        xid=xid,
+        chaddr=chaddr,
+        htype=htype,
+        hlen=hlen,
+        hops=hops,
+        secs=secs,
+        flags=flags,
+        ciaddr=IPv4Address(ci),
+        yiaddr=IPv4Address(yi),
+        siaddr=IPv4Address(si),
+        giaddr=IPv4Address(gi),
+        sname=sname.split(b"\0", 1)[0],
+        file=file.split(b"\0", 1)[0],
+        options={code: bytes(value) for code, value in found.items()},
+    )
+
+
+def _tlvs(code: int, value: bytes) -> bytes:
+    """One option as TLVs, split into 255-octet pieces when longer (RFC 3396 §4)."""
+    if not value:
+        return bytes((code, 0))
+    out = bytearray()
+    for pos in range(0, len(value), 255):
+        piece = value[pos : pos + 255]
+        out += bytes((code, len(piece))) + piece
+    return bytes(out)
+
+
+def encode_packet(packet: Packet, max_size: int = MIN_MAX_SIZE - 28) -> bytes:
+    """Packet -> bytes; options in mapping order, 82 last, trimmed to `max_size` octets."""
+    head = HEADER.pack(
+        packet.op,
+        packet.htype,
+        packet.hlen,
+        packet.hops,
+        packet.xid,
+        packet.secs,
+        packet.flags,
+        packet.ciaddr.packed,
+        packet.yiaddr.packed,
+        packet.siaddr.packed,
+        packet.giaddr.packed,
+        packet.chaddr.ljust(16, b"\0")[:16],
+        packet.sname[:63].ljust(64, b"\0"),
+        packet.file[:127].ljust(128, b"\0"),
+    )
+    body = bytearray(head + MAGIC)
+    agent = packet.options.get(Opt.AGENT_INFO)
+    tail = 1 + (len(_tlvs(Opt.AGENT_INFO, agent)) if agent is not None else 0)
+    for code, value in _ordered(packet.options.items()):
+        tlv = _tlvs(code, value)
+        if len(body) + len(tlv) + tail > max_size and code not in _ESSENTIAL:
+            continue  # RFC 2131 §4.1: never exceed the client's maximum message size
+        body += tlv
+    if agent is not None:
+        body += _tlvs(Opt.AGENT_INFO, agent)  # dnsmasq: agent-id copied back verbatim, last
+    body.append(Opt.END)
+    if len(body) < MIN_PACKET:
+        body += bytes(MIN_PACKET - len(body))
+    return bytes(body)
+
+
+_ESSENTIAL: Final = frozenset({Opt.MESSAGE_TYPE, Opt.SERVER_ID})
+
+
+def _ordered(items: Iterable[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+    """53 first, 54 second (as dnsmasq and most servers), the rest as given, 82 excluded."""
+    first = [(c, v) for c, v in items if c != Opt.AGENT_INFO]
+    first.sort(key=lambda cv: 0 if cv[0] == Opt.MESSAGE_TYPE else 1 if cv[0] == 54 else 2)
+    return first
