@@ -33,13 +33,13 @@ from lanctl.dhcp4 import hostfiles
 from lanctl.dhcp4.context import Inbound
 from lanctl.dhcp4.effects import Effect, LeaseChanged, Log, Send
 from lanctl.dhcp4.engine import Dhcp4Engine
-from lanctl.diag.render_leases import lease_record, store_paths
 from lanctl.errors import DecodeError, NetworkError
 from lanctl.service import JsonValue
 from lanctl.store.backend import LeaseBackend, MemoryBackend
 from lanctl.store.lease import Lease4
 from lanctl.store.leasefile import LeaseFile, render
 from lanctl.store.mirror import import_leasefile, write_atomic
+from lanctl.store.records import lease_record, store_paths
 
 log = logging.getLogger("lanctl.dhcp4")
 
@@ -337,6 +337,12 @@ async def serve(
     task_status: trio.TaskStatus[Dhcp4Handle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run the DHCPv4 server until cancelled; `task_status.started(handle)` once bound."""
+    if not cfg.dhcp4.no_ping:
+        # dnsmasq pings an address before offering it; lanctl does not yet, so say so.
+        log.warning(
+            "warning: the ping check before offering an address is not implemented yet; "
+            "addresses are offered as with --no-ping"
+        )
     backend, mirror = open_store(cfg)
     engine = Dhcp4Engine(
         cfg.dhcp4,

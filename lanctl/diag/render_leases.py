@@ -20,20 +20,12 @@ from typing import TYPE_CHECKING
 from lanctl.errors import FileSystemError
 from lanctl.service import JsonValue
 from lanctl.store import leasefile
-from lanctl.store.lease import ETHERNET, Lease, Lease4, Lease6
+from lanctl.store.lease import Lease, Lease4, Lease6
+from lanctl.store.records import hwaddr_text, lease_record, store_paths
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
-
-
-def store_paths(
-    lease_store: str | None, dhcp_leasefile: str | None
-) -> tuple[str | None, str | None]:
-    """(store, lease file): the store defaults to the lease file's path plus ".sqlite"."""
-    if lease_store is None and dhcp_leasefile:
-        lease_store = f"{dhcp_leasefile}.sqlite"
-    return lease_store, dhcp_leasefile or None
 
 
 def load_leases(store: str | None, lease_file: str | None) -> tuple[list[Lease], str, list[str]]:
@@ -57,11 +49,6 @@ def load_leases(store: str | None, lease_file: str | None) -> tuple[list[Lease],
     raise FileSystemError(f"no lease store at {store} and no lease file at {lease_file}")
 
 
-def _hw(lease: Lease4) -> str:
-    mac = leasefile.hex_colon(lease.hwaddr)
-    return mac if lease.hwtype == ETHERNET and lease.hwaddr else f"{lease.hwtype:02x}-{mac}"
-
-
 def expires_in(expires: int, now: int) -> str:
     """ "infinite", "expired" or a short duration such as "1h 02m 03s"."""
     if expires == 0:
@@ -78,23 +65,6 @@ def expires_in(expires: int, now: int) -> str:
     return f"{days}d {text}" if days else text
 
 
-def lease_record(lease: Lease, now: int) -> dict[str, JsonValue]:
-    """One lease as JSON: the lease-file fields plus seconds left (null when infinite)."""
-    left: JsonValue = None if lease.expires == 0 else lease.expires - now
-    if isinstance(lease, Lease4):
-        clid = leasefile.hex_colon(lease.client_id) if lease.client_id else None
-        return {
-            "family": 4, "address": str(lease.address), "hwaddr": _hw(lease),
-            "hostname": lease.hostname, "expires": lease.expires, "expires_in": left,
-            "client_id": clid,
-        }  # fmt: skip
-    return {
-        "family": 6, "address": str(lease.address), "kind": lease.kind, "iaid": lease.iaid,
-        "hostname": lease.hostname, "expires": lease.expires, "expires_in": left,
-        "duid": leasefile.hex_colon(lease.duid),
-    }  # fmt: skip
-
-
 def leases_table(leases: Sequence[Lease], now: int, title: str | None = None) -> Table:
     from rich.table import Table
 
@@ -105,7 +75,7 @@ def leases_table(leases: Sequence[Lease], now: int, title: str | None = None) ->
         if isinstance(lease, Lease6):
             ident, hw = leasefile.hex_colon(lease.duid), f"IA_{lease.kind.upper()} {lease.iaid}"
         else:
-            ident, hw = leasefile.hex_colon(lease.client_id or b""), _hw(lease)
+            ident, hw = leasefile.hex_colon(lease.client_id or b""), hwaddr_text(lease)
         row = (str(lease.address), hw, lease.hostname or "-", expires_in(lease.expires, now))
         table.add_row(*row, ident or "-")
     return table
