@@ -1,8 +1,8 @@
-"""DnsEngine: the sans-IO DNS query engine for local data (no forwarding yet).
+"""DnsEngine: the sans-IO DNS query engine: local data, cache, forwarding (no sockets here).
 
-Consumes --local-ttl (through LocalData), --log-queries, --edns-packet-max and --cache-size
-(reported only: nothing is cached from upstream in this slice).  RFC 1035 §4.1 replies,
-RFC 6891 EDNS sizes, RFC 8914 EDE on REFUSED, RFC 9619 QDCOUNT=1.
+Consumes --local-ttl (through LocalData), --log-queries, --edns-packet-max, the cache options
+(cache.py), the filters (filters.py) and the forwarding options (forward.py, upstreams.py).
+RFC 1035 §4.1 replies, RFC 6891 EDNS sizes, RFC 8914 EDE on REFUSED, RFC 9619 QDCOUNT=1.
 
 Rules / theory of operation:
 - A query is peeked with `wire.decode_query` (struct only).  Responses (QR=1) and packets
@@ -10,8 +10,13 @@ Rules / theory of operation:
   dnsmasq drops or REFUSEs these; RELIABILITY.md §3a asks for FORMERR); opcodes other than
   QUERY get NOTIMP (RFC 1035 §4.1.1; dnsmasq answers REFUSED).
 - Class IN questions are answered from `LocalData` (see local.py for the precedence);
-  what local data cannot answer would be forwarded; with no upstream servers (the only
-  configuration this slice accepts) dnsmasq answers REFUSED with EDE 14 "not ready": so do we.
+  what local data cannot answer goes through the filters, then the cache, then upstream
+  (class IN only; resolver.py); with no upstream server for the name dnsmasq answers REFUSED with
+  EDE 14 "not ready": so do we.  A forwarded query returns FORWARDED (b""): its answer comes
+  later, from `on_upstream`/`on_upstream_error`/`on_timer`, as (dest, bytes) in
+  `take_actions()` together with the upstream sends and socket closes for the adapter.
+- Cache hits of plain UDP queries (no EDNS) are served on the fast path too: the stored
+  reply body with the client's ID and question, TTLs patched once a second (cache.fast).
 - Class CHAOS TXT/ANY for cachesize.bind, insertions.bind, evictions.bind, misses.bind,
   hits.bind, auth.bind, servers.bind and version.bind answer statistics, as dnsmasq does.
   Other classes: REFUSED.
@@ -21,7 +26,7 @@ Rules / theory of operation:
 - UDP replies are cut to 512 bytes without EDNS, else to min(client size, edns-packet-max)
   (never below 512), keeping whole RRs and setting TC; TCP replies are never cut.
 - "hits" counts every query answered without forwarding (dnsmasq's hits.bind counts the
-  REFUSED ones too); "misses" counts forwarded queries, 0 here.
+  REFUSED ones too); "misses" counts queries that went upstream.
 """
 
 from __future__ import annotations
@@ -40,7 +45,10 @@ from lanctl.dns.answers import (
     render_local,
     render_txt,
 )
-from lanctl.dns.local import LocalData
+from lanctl.dns.forward import Send
+from lanctl.dns.local import LocalAnswer, LocalData
+from lanctl.dns.resolver import Resolver
+from lanctl.dns.upstreams import Routes, labels_of
 from lanctl.dns.wire import (
     AA,
     MIN_UDP,
@@ -82,7 +90,7 @@ class DnsEngine:
     ) -> None:
         self.cfg = cfg
         self.local = local
-        self.rng = rng  # reserved for query IDs/ports once forwarding exists
+        self.rng = rng  # upstream query IDs (forward.py)
         self.version = f"lanctl-{version}"
         self.log_queries = cfg.log_queries
         self._edns_max = max(MIN_UDP, cfg.edns_packet_max)
@@ -96,22 +104,34 @@ class DnsEngine:
         # Fast-path entries: qname + raw QTYPE/QCLASS -> (count octets, answer RRs).
         self._fast: dict[bytes, tuple[bytes, bytes]] = {}
         self.fast_hits = 0
+        self.fast_cache_hits = 0  # the part of fast_hits answered from the cache
         self._refused = render_empty(Rcode.REFUSED, False, _REFUSED_LOG)
         self._logs: list[str] = []
         self.counters: dict[str, int] = dict.fromkeys(
             (
                 "queries", "hits", "local_answers", "nxdomain", "nodata", "refused", "formerr",
-                "notimp", "servfail", "dropped", "truncated", "tcp_queries",
+                "notimp", "servfail", "dropped", "truncated", "tcp_queries", "cache_hits",
+                "forwarded", "filtered", "rebind_blocked",
             ),
             0,
         )  # fmt: skip
+        self.resolver = Resolver(cfg, rng, self._edns_max, self._opts, self.counters, self._logs)
+        self.cache = self.resolver.cache
+        self.fwd = self.resolver.fwd
 
     # ---- input -----------------------------------------------------------------
 
     def on_query(
-        self, data: bytes, peer: Peer, now: float, transport: Transport = "udp"
+        self,
+        data: bytes,
+        peer: Peer,
+        now: float,
+        transport: Transport = "udp",
+        dest: object = None,
     ) -> bytes | None:
-        """Answer one query: the reply bytes, or None to drop.  Never raises for bad input."""
+        """Answer one query: the reply bytes, None to drop, or FORWARDED (the answer goes to
+        `dest` later, see take_actions).  `now` is monotonic seconds.  Never raises for bad
+        input."""
         # Fast path (ARCHITECTURE §5): a plain UDP query (QR=0, opcode 0, QDCOUNT=1, no other
         # records) for an answer already rendered.  The name ends at the first zero octet;
         # a zero inside a binary label gives a slice that is not a well-formed name and so
@@ -128,6 +148,23 @@ class DnsEngine:
                     self.fast_hits += 1
                     flags = bytes((0x84 | (data[2] & 0x01), 0x80 | (data[3] & 0x10)))
                     return data[:2] + flags + hit[0] + data[12:end] + hit[1]
+                if self.cache.size:
+                    ck = data[12 : end - 4].lower() + data[end - 4 : end] + b"\x00"
+                    cached = self.cache.fast(ck, now, MIN_UDP - end)
+                    if cached is not None:
+                        self.fast_hits += 1
+                        self.fast_cache_hits += 1
+                        # QR, RD copied, RA, upstream AA/AD/RCODE; AA only without RD.
+                        rd = data[2] & 0x01
+                        b2 = 0x80 | rd | (0 if rd else 0x04)
+                        b3 = 0x80 | (data[3] & 0x10) | (cached[0] & 0x2F)
+                        return (
+                            data[:2]
+                            + bytes((b2, b3))
+                            + b"\x00\x01"
+                            + cached[1]
+                            + (data[12:end] + cached[2])
+                        )
         c = self.counters
         c["queries"] += 1
         if transport == "tcp":
@@ -143,6 +180,8 @@ class DnsEngine:
         r = self._memo.get(key)
         if r is None:
             r = self._resolve(q, key)
+        if r is self._refused and q.qclass == QClass.IN:  # memoised too: "not local"
+            return self.resolver.query(data, q, peer, now, transport, dest)
         rcode = r.flags & 0xF
         opt = self._opts[(q.do, rcode == Rcode.REFUSED)] if q.edns_size else b""
         if transport == "tcp":
@@ -164,6 +203,36 @@ class DnsEngine:
         if self.log_queries:
             self._log_query(q, r, peer)
         return reply
+
+    # ---- upstream events (see resolver.py) ---------------------------------------------
+
+    def on_upstream(self, token: int, data: bytes, now: float) -> None:
+        """A datagram arrived on the socket of upstream query `token`."""
+        self.resolver.on_upstream(token, data, now)
+
+    def on_upstream_error(self, token: int, now: float) -> None:
+        """The socket of upstream query `token` failed (ICMP unreachable, send error)."""
+        self.resolver.on_upstream_error(token, now)
+
+    def next_deadline(self) -> float | None:
+        """When on_timer next has work (monotonic seconds), or None."""
+        return self.fwd.next_deadline()
+
+    def on_timer(self, now: float) -> None:
+        """Retries, and SERVFAIL for queries past their deadline."""
+        self.resolver.on_timer(now)
+
+    def take_actions(self) -> tuple[list[Send], list[int], list[tuple[object, bytes]]]:
+        """(upstream sends, tokens whose sockets to close, (dest, reply) for clients)."""
+        return self.resolver.take()
+
+    @property
+    def has_actions(self) -> bool:
+        return self.resolver.has_actions()
+
+    @property
+    def routes(self) -> Routes:
+        return self.resolver.routes
 
     def _malformed(self, data: bytes) -> bytes | None:
         try:
@@ -189,9 +258,13 @@ class DnsEngine:
     def _resolve(self, q: Query, key: tuple[bytes, int, int]) -> Rendered:
         if q.qclass == QClass.IN:
             ans = self.local.answer(q.qname_lower, q.qtype)
-            if ans is None:
-                return self._refused
-            r = render_local(ans, q.qtype)
+            if (
+                ans is not None
+                and self.routes.has_domains
+                and self._server_wins(q.qname_lower, ans)
+            ):
+                ans = None
+            r = self._refused if ans is None else render_local(ans, q.qtype)
             if len(self._memo) >= MEMO_MAX:
                 self._memo.clear()
                 self._fast.clear()
@@ -209,18 +282,41 @@ class DnsEngine:
                 return self._chaos(which)
         return self._refused
 
+    def _server_wins(self, qname: bytes, ans: LocalAnswer) -> bool:
+        """dnsmasq matches --address/--local and --server domains in one table, the longest
+        domain winning: a more specific --server=/dom/addr takes a name away from an
+        --address/--local rule, never from hosts, --host-record or DHCP names."""
+        rule = self.local.match_rule(qname)
+        if rule is None:
+            return False
+        if any(rr.rdata not in rule.v4 and rr.rdata not in rule.v6 for rr in ans.rrs):
+            return False  # records of a name, not of the rule
+        depth = self.routes.server_depth(qname)
+        if depth < 0:
+            return False
+        rules, off = self.local.rules, 0
+        while qname[off]:
+            if qname[off:] in rules:
+                return depth > labels_of(qname[off:])
+            off += qname[off] + 1
+        return True
+
     def _chaos(self, which: str) -> Rendered:
         if which == "servers":
-            # dnsmasq sends a TXT RR with empty RDATA here when it has no servers, which
-            # dig reports as malformed; an empty NOERROR answer says the same, validly.
-            return render_empty(Rcode.NOERROR, True, f"config {NAME_MARK} is <TXT>")
+            rdata = self.resolver.servers_txt()
+            if rdata is None:
+                # dnsmasq sends a TXT RR with empty RDATA here when it has no servers, which
+                # dig reports as malformed; an empty NOERROR answer says the same, validly.
+                return render_empty(Rcode.NOERROR, True, f"config {NAME_MARK} is <TXT>")
+            rec = struct.pack("!HHHIH", 0xC00C, QType.TXT, QClass.CH, 0, len(rdata)) + rdata
+            return Rendered(AA, rec, (len(rec),), (f"config {NAME_MARK} is <TXT>",))
         if which == "version":
             return render_txt(self.version, QClass.CH)
         values = {
             "cachesize": self.cfg.cache_size,
-            "insertions": 0,
-            "evictions": 0,
-            "misses": 0,
+            "insertions": self.cache.insertions,
+            "evictions": self.cache.evictions,
+            "misses": self.counters["forwarded"],
             "hits": self.counters["hits"] + self.fast_hits,
             "auth": 0,
         }
@@ -239,42 +335,58 @@ class DnsEngine:
         return logs
 
     def clear_cache(self) -> int:
-        """Drop every pre-rendered answer; returns how many there were."""
-        n = len(self._memo)
+        """Drop every pre-rendered answer and cached reply; returns how many there were."""
+        n = len(self._memo) + self.cache.clear()
         self._memo.clear()
         self._fast.clear()
         return n
+
+    def set_routes(self, routes: Routes) -> None:
+        """Replace the upstream table (resolv.conf changed, SIGHUP)."""
+        self.resolver.routes = routes
+
+    def local_changed(self) -> None:
+        """The local data changed in place (DHCP lease names): drop pre-rendered answers,
+        including the memoised "not local" ones; the cache of forwarded replies stays."""
+        self._memo.clear()
+        self._fast.clear()
 
     def set_local(self, local: LocalData) -> None:
         """Replace the local data (SIGHUP reload); pre-rendered answers are dropped."""
         self.local = local
         self._memo.clear()
         self._fast.clear()
+        self.cache.clear()  # dnsmasq empties its cache on SIGHUP
 
     def stats(self) -> dict[str, int]:
         """Counters for the control socket, SIGUSR1 and the CHAOS names."""
         out = {
             "cachesize": self.cfg.cache_size,
-            "insertions": 0,
-            "evictions": 0,
-            "misses": 0,
-            "forwarded": 0,
+            "insertions": self.cache.insertions,
+            "evictions": self.cache.evictions,
+            "misses": self.counters["forwarded"],
+            "cached": len(self.cache),
+            "in_flight": len(self.fwd),
             "auth": 0,
             "local_names": len(self.local),
             "prerendered": len(self._memo),
         }
         out.update(self.counters)
         # Fast-path answers are counted here rather than per packet.
-        for name in ("queries", "hits", "local_answers"):
+        for name in ("queries", "hits"):
             out[name] += self.fast_hits
+        out["local_answers"] += self.fast_hits - self.fast_cache_hits
+        out["cache_hits"] += self.fast_cache_hits
+        out.update({f"upstream_{k}": v for k, v in self.fwd.counters.items()})
         return out
 
     def log_stats(self) -> list[str]:
         """SIGUSR1 lines in dnsmasq's shape."""
         answered = self.counters["hits"] + self.fast_hits
-        return [
-            f"cache size {self.cfg.cache_size}, 0/0 cache insertions re-used unexpired cache "
-            "entries.",
-            f"queries forwarded 0, queries answered locally {answered}",
+        lines = [
+            f"cache size {self.cfg.cache_size}, {self.cache.evictions}/{self.cache.insertions} "
+            "cache insertions re-used unexpired cache entries.",
+            f"queries forwarded {self.counters['forwarded']}, queries answered locally {answered}",
             "queries for authoritative zones 0",
         ]
+        return lines + self.resolver.log_stats()

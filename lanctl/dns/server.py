@@ -8,7 +8,10 @@ dnsmasq), 100 queries and 150 s per connection (dnsmasq's TCP_MAX_QUERIES/CHILD_
 and a 10 s idle timeout.  Binding: no --listen-address: the wildcard 0.0.0.0 and :: on
 --port, as dnsmasq; with --listen-address: those addresses (dnsmasq binds the wildcard and
 filters unless --bind-interfaces; answering the same queries, we always bind them).
-Not yet: forwarding (refused before binding), --interface/--except-interface, --local-service.
+Forwarding (upstream_io.py): one connected UDP socket per upstream attempt, read through
+one epoll set, and a timer task driven by engine.next_deadline()/on_timer(); resolv.conf is
+polled once a second unless --no-poll.
+Not yet: --interface/--except-interface, --local-service.
 """
 
 from __future__ import annotations
@@ -19,17 +22,21 @@ import os
 import random
 import socket
 import struct
-import time
 from typing import Final
 
 import trio
 
 from lanctl.config.model import DEFAULT_HOSTS_FILE, Config, CoreCfg, DnsCfg
 from lanctl.dns.engine import DnsEngine
+from lanctl.dns.forward import TIMEOUT
 from lanctl.dns.hosts import HostsFile, parse_hosts
-from lanctl.dns.local import LocalData, build_local, is_upstream
+from lanctl.dns.leases import attach, lease_names, watch_leases
+from lanctl.dns.local import LocalData, build_local
+from lanctl.dns.resolver import FORWARDED
+from lanctl.dns.upstream_io import UpstreamIO, load_routes, poll_resolv, resolv_watch
 from lanctl.errors import NetworkError, NotImplementedServiceError
 from lanctl.service import JsonValue
+from lanctl.store.names import trim_heap
 
 log = logging.getLogger("lanctl.dns")
 
@@ -39,17 +46,10 @@ TCP_LIFETIME: Final = 150.0  # dnsmasq CHILD_LIFETIME, seconds
 TCP_IDLE: Final = 10.0  # seconds without a complete query before the connection is closed
 MAX_UDP_IN: Final = 65535
 
-FORWARDING_MESSAGE: Final = (
-    "dns: forwarding to upstream servers is not implemented yet; "
-    "use no-resolv and no server= lines, or dnsmasq"
-)
-
 
 def check_supported(cfg: Config) -> None:
     """Refuse, before binding anything, configurations this slice cannot serve honestly."""
     dns, core = cfg.dns, cfg.core
-    if not dns.no_resolv or any(is_upstream(s) for s in dns.server):
-        raise NotImplementedServiceError(FORWARDING_MESSAGE)
     for option, value in (
         ("interface", core.interface),
         ("except-interface", core.except_interface),
@@ -92,6 +92,8 @@ def load_local(dns: DnsCfg) -> LocalData:
             continue
         files.append(parse_hosts(text, path))
     local = build_local(dns, files)
+    files.clear()
+    trim_heap()  # a million-line hosts file leaves much freed heap behind
     for line in failures + local.messages:
         log.info("%s", line)
     return local
@@ -118,14 +120,24 @@ class DnsHandle:
 
     def reload(self) -> None:
         self.engine.set_local(load_local(self.dns))
+        self.engine.set_routes(load_routes(self.dns))
 
     def control(self, command: str, args: dict[str, JsonValue]) -> JsonValue:
         if command == "cache.clear":
             return {"cleared": self.engine.clear_cache()}
         if command == "cache.dump":
-            rows = self.engine.local.dump()
-            keys = ("name", "type", "value", "source")
-            return {"entries": [dict(zip(keys, row, strict=True)) for row in rows]}
+            # One shape for every row: local data ("H", its TTL) and cached replies.
+            ttl = self.dns.local_ttl
+            entries: list[JsonValue] = [
+                {"name": n, "type": t, "value": v, "ttl": ttl, "flags": "H", "source": src}
+                for n, t, v, src in self.engine.local.dump()
+            ]
+            for c in self.engine.cache.dump(trio.current_time()):
+                entries.append(
+                    {"name": c.name, "type": c.type, "value": c.value, "ttl": c.ttl,
+                     "flags": c.flags, "source": c.source}
+                )  # fmt: skip
+            return {"entries": entries}
         raise KeyError(command)
 
     def log_stats(self) -> list[str]:
@@ -202,9 +214,10 @@ def _flush_logs(engine: DnsEngine) -> None:
         log.info("%s", line)
 
 
-async def _udp_loop(engine: DnsEngine, sock: socket.socket) -> None:
+async def _udp_loop(engine: DnsEngine, sock: socket.socket, io: UpstreamIO) -> None:
     """The drain loop: recvfrom until it would block; one reply per packet, no awaits."""
     recv, send, on_query = sock.recvfrom, sock.sendto, engine.on_query
+    clock = trio.current_time
     logging_on = engine.log_queries
     count = 0
     while True:
@@ -219,11 +232,14 @@ async def _udp_loop(engine: DnsEngine, sock: socket.socket) -> None:
             log.debug("recvfrom: %s", exc)
             continue
         try:
-            reply = on_query(data, peer, time.time())
+            reply = on_query(data, peer, clock(), "udp", (sock, peer))
         except Exception:  # per-packet boundary (convention 4): log, SERVFAIL, carry on
             log.exception("error answering DNS query from %s", peer[0])
             reply = engine.servfail(data)
-        if reply is not None:
+        if not reply:
+            if engine.has_actions:
+                io.dispatch()
+        else:
             try:
                 send(reply, peer)
             except OSError as exc:  # full buffer or unreachable peer: UDP may drop
@@ -236,7 +252,7 @@ async def _udp_loop(engine: DnsEngine, sock: socket.socket) -> None:
             await trio.lowlevel.checkpoint()
 
 
-async def _tcp_loop(handle: DnsHandle, sock: socket.socket) -> None:
+async def _tcp_loop(handle: DnsHandle, sock: socket.socket, io: UpstreamIO) -> None:
     """Accept while below --max-tcp-connections; each connection gets its own task."""
     tsock = trio.socket.from_stdlib_socket(sock)
     slots = trio.Semaphore(max(1, handle.dns.max_tcp_connections))
@@ -250,17 +266,22 @@ async def _tcp_loop(handle: DnsHandle, sock: socket.socket) -> None:
                 log.debug("accept: %s", exc)
                 await trio.sleep(0.1)  # e.g. EMFILE: do not spin
                 continue
-            nursery.start_soon(_tcp_connection, handle, conn, peer, slots)
+            nursery.start_soon(_tcp_connection, handle, conn, peer, slots, io)
 
 
 async def _tcp_connection(
-    handle: DnsHandle, conn: trio.socket.SocketType, peer: tuple[str, int], slots: trio.Semaphore
+    handle: DnsHandle,
+    conn: trio.socket.SocketType,
+    peer: tuple[str, int],
+    slots: trio.Semaphore,
+    io: UpstreamIO,
 ) -> None:
     handle.tcp_in_use += 1
     handle.tcp_highest = max(handle.tcp_highest, handle.tcp_in_use)
     engine = handle.engine
     stream = trio.SocketStream(conn)
     buf = bytearray()
+    send_ch, recv_ch = trio.open_memory_channel[bytes](16)
     try:
         with trio.move_on_after(TCP_LIFETIME):
             for _ in range(TCP_MAX_QUERIES):
@@ -274,7 +295,13 @@ async def _tcp_connection(
                 data = bytes(buf[2 : 2 + length])
                 del buf[: 2 + length]
                 try:
-                    reply = engine.on_query(data, peer, time.time(), "tcp")
+                    reply = engine.on_query(data, peer, trio.current_time(), "tcp", send_ch)
+                    if reply == FORWARDED:
+                        io.dispatch()
+                        with trio.move_on_after(TIMEOUT + 1.0):
+                            reply = await recv_ch.receive()
+                        if reply == FORWARDED:
+                            return  # no answer at all (cannot happen: SERVFAIL at TIMEOUT)
                 except Exception:  # per-packet boundary
                     log.exception("error answering DNS query from %s", peer[0])
                     reply = engine.servfail(data)
@@ -302,19 +329,31 @@ async def serve(
     check_supported(cfg)
     dns = cfg.dns
     engine = DnsEngine(dns, load_local(dns), rng=random.SystemRandom())
+    leases = lease_names(cfg)  # names of DHCP leases in the lease store (dns/leases.py)
+    if leases is not None:
+        attach(engine, leases)
+    watch = resolv_watch(dns)
+    engine.set_routes(load_routes(dns))
     handle = DnsHandle(engine, dns)
     if not dns.enabled:  # --port=0: DNS disabled
         task_status.started(handle)
         await trio.sleep_forever()
     udp, tcp = open_sockets(cfg.core, dns.port)
     handle.addresses = [s.getsockname()[:2] for s in udp]
+    io = UpstreamIO(engine, dns)
     try:
         async with trio.open_nursery() as nursery:
+            nursery.start_soon(io.run)
+            if not dns.no_resolv and not dns.no_poll:
+                nursery.start_soon(poll_resolv, engine, dns, watch)
+            if leases is not None:
+                nursery.start_soon(watch_leases, engine, leases)
             for s in udp:
-                nursery.start_soon(_udp_loop, engine, s)
+                nursery.start_soon(_udp_loop, engine, s, io)
             for s in tcp:
-                nursery.start_soon(_tcp_loop, handle, s)
+                nursery.start_soon(_tcp_loop, handle, s, io)
             task_status.started(handle)
     finally:
+        io.close()
         for s in udp + tcp:
             s.close()

@@ -216,3 +216,33 @@ def test_dump_lists_forward_and_ptr_records() -> None:
         ("a.example", "A", "192.0.2.1", "/etc/hosts"),
         ("192.0.2.1", "PTR", "a.example", "/etc/hosts"),
     ]
+
+
+def test_lease_names_answer_after_hosts_and_before_address_rules() -> None:
+    from ipaddress import IPv4Address
+
+    from lanctl.store.backend import MemoryBackend
+    from lanctl.store.lease import Lease4
+    from lanctl.store.names import LeaseNames
+
+    mac = bytes.fromhex("020000000001")
+    backend = MemoryBackend(
+        [
+            Lease4(IPv4Address("192.0.2.60"), mac, hostname="box", expires=10_000),
+            Lease4(IPv4Address("192.0.2.61"), mac, hostname="host1", expires=10_000),
+        ]
+    )
+    local = make(addresses=("/lan/192.0.2.250",))
+    local.attach_leases(LeaseNames(backend, lambda packed: "lan", 600), now=9_990)
+    assert addrs(local, "box.lan", QType.A) == ["192.0.2.60"]  # beats the --address rule
+    assert addrs(local, "other.lan", QType.A) == ["192.0.2.250"]
+    assert addrs(local, "host1", QType.A) == ["192.0.2.1"]  # hosts wins over the lease
+    assert addrs(local, "60.2.0.192.in-addr.arpa", QType.PTR) == ["box.lan"]
+    ans = local.answer(encode_name("box.lan"), QType.A)
+    assert ans is not None and ans.rrs[0].source == "DHCP" and 0 < ans.rrs[0].ttl <= 600
+    assert not local.refresh(9_991)
+    backend.release(IPv4Address("192.0.2.60"))
+    assert local.refresh(9_992)
+    assert addrs(local, "box.lan", QType.A) == ["192.0.2.250"]
+    assert ("box.lan", "A", "192.0.2.60", "DHCP") not in list(local.dump())
+    assert ("host1.lan", "A", "192.0.2.61", "DHCP") in list(local.dump())

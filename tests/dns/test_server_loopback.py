@@ -13,14 +13,16 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import dns.message
+import dns.name
 import dns.rcode
+import dns.rrset
 import pytest
 import trio
 
 from lanctl.config import load
 from lanctl.config.model import Config
 from lanctl.dns.server import DnsHandle, serve
-from lanctl.errors import NetworkError, NotImplementedServiceError
+from lanctl.errors import NetworkError
 from tests.support import free_port, require_tool
 
 HOSTS = """\
@@ -192,6 +194,8 @@ def test_reload_rereads_hosts_and_control_commands(conf: Path, tmp_path: Path) -
             "name": "host1",
             "type": "A",
             "value": "192.0.2.77",
+            "ttl": 0,
+            "flags": "H",
             "source": str(tmp_path / "hosts"),
         } in dump["entries"]
         assert handle.control("cache.clear", {}) == {"cleared": 1}
@@ -202,17 +206,56 @@ def test_reload_rereads_hosts_and_control_commands(conf: Path, tmp_path: Path) -
     run_server(config(conf, port), body)
 
 
-def test_forwarding_configs_are_refused_before_binding(conf: Path) -> None:
-    port = free_port()
-    for extra in (["--server=192.0.2.53"], ["--resolv-file=/etc/resolv.conf"]):
-        argv = [f"--conf-file={conf}", f"--port={port}", "--listen-address=127.0.0.1", *extra]
-        if extra[0].startswith("--resolv"):
-            (conf.parent / "fwd.conf").write_text(conf.read_text().replace("no-resolv\n", ""))
-            argv[0] = f"--conf-file={conf.parent / 'fwd.conf'}"
-        with pytest.raises(NotImplementedServiceError, match="forwarding to upstream"):
-            run_server(load(argv), _nothing)
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", port))  # still free: nothing was bound
+def _answer(data: bytes, qid_xor: int = 0, name: str | None = None, addr: str = "") -> bytes:
+    q = dns.message.from_wire(data)  # a fresh parse each time: rrsets are shared otherwise
+    r = dns.message.make_response(q)
+    r.id ^= qid_xor
+    if name is not None:
+        r.question[0].name = dns.name.from_text(name)
+    r.answer.append(dns.rrset.from_text(r.question[0].name, 300, "IN", "A", addr))
+    return r.to_wire()
+
+
+async def _spoofing_upstream(sock: trio.socket.SocketType, log: list[str]) -> None:
+    """Answers every query three times: wrong ID, wrong qname, then the right answer."""
+    while True:
+        data, peer = await sock.recvfrom(4096)
+        log.append(str(dns.message.from_wire(data).question[0].name))
+        await sock.sendto(_answer(data, qid_xor=0x5A5A, addr="203.0.113.66"), peer)
+        await sock.sendto(_answer(data, name="other.example.", addr="203.0.113.67"), peer)
+        await sock.sendto(_answer(data, addr="203.0.113.10"), peer)
+
+
+def test_forwarding_accepts_only_the_matching_answer_and_caches_it(conf: Path) -> None:
+    port, up_port = free_port(), free_port()
+    log: list[str] = []
+
+    async def main() -> None:
+        up = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        await up.bind(("127.0.0.1", up_port))
+        cfg = config(conf, port, f"--server=127.0.0.1#{up_port}")
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_spoofing_upstream, up, log)
+            handle = await nursery.start(serve, cfg)
+            out = await dig(port, "Fwd.Example", "A")
+            assert "status: NOERROR" in out and "203.0.113.10" in out and "203.0.113.6" not in out
+            assert "Fwd.Example." in out
+            out = await dig(port, "+tcp", "fwd.example", "A", tool="kdig")
+            assert "203.0.113.10" in out
+            assert log == ["Fwd.Example."]  # the second query came from the cache
+            assert handle.stats()["upstream_mismatched"] == 2
+            rows = handle.control("cache.dump", {})["entries"]  # type: ignore[call-overload,index]
+            (row,) = [r for r in rows if r["flags"] == "F"]
+            assert (row["name"], row["type"], row["value"], row["source"]) == (
+                "fwd.example",
+                "A",
+                "203.0.113.10",
+                f"127.0.0.1#{up_port}",
+            )
+            assert 0 < row["ttl"] <= 300
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
 
 
 def test_bind_failure_is_network_error_in_dnsmasq_words(conf: Path) -> None:

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# DNS queries per second: lanctl against dnsmasq on the same machine, in one run (issue 7).
+#
+#   sudo bench/dns.sh               # DURATION=10 seconds per dnsperf run by default
+#
+# Namespaces (documentation addresses only): cli 192.0.2.250 -- srv 192.0.2.1 / 198.51.100.1
+# -- up 198.51.100.53 (a dnsmasq with address= data, TTL 300, as the upstream).  In srv, with
+# the same configuration: lanctl on :53 and dnsmasq on :5300 (cache on), lanctl on :54 and
+# dnsmasq on :5400 (cache-size=0, so every query is forwarded).  dnsperf (-c 20 -q 200,
+# -l DURATION, each run bounded by `timeout`) runs from cli for three lines:
+#   local     host-record names answered from local data
+#   cached    forwarded names, after one warm-up pass has filled the cache
+#   uncached  forwarded names with the cache off (upstream round trip every query)
+# qps = completed / min(run time, DURATION) (TESTING.md §8); ratio = lanctl / dnsmasq.
+# A benchmark reports; it is not a test and is not run in CI (ARCHITECTURE §5).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 2; }
+for tool in dnsperf dnsmasq ip; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
+done
+
+tag="lcdb$$"
+cli="$tag-cli"
+srv="$tag-srv"
+up="$tag-up"
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+pids=()
+
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    for ns in "$cli" "$srv" "$up"; do ip netns del "$ns" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+for ns in "$cli" "$srv" "$up"; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+done
+ip link add "${tag}a" netns "$cli" type veth peer name "${tag}b" netns "$srv"
+ip link add "${tag}c" netns "$srv" type veth peer name "${tag}d" netns "$up"
+ip -n "$cli" addr add 192.0.2.250/24 dev "${tag}a"
+ip -n "$srv" addr add 192.0.2.1/24 dev "${tag}b"
+ip -n "$srv" addr add 198.51.100.1/24 dev "${tag}c"
+ip -n "$up" addr add 198.51.100.53/24 dev "${tag}d"
+for pair in "$cli ${tag}a" "$srv ${tag}b" "$srv ${tag}c" "$up ${tag}d"; do
+    set -- $pair
+    ip -n "$1" link set "$2" up
+done
+
+wait_port() {  # namespace pid port
+    for _ in $(seq 75); do
+        if ip netns exec "$1" ss -Hlnu | awk '{print $4}' | grep -q ":$3\$"; then return 0; fi
+        kill -0 "$2" 2>/dev/null || { echo "bench: server on :$3 in $1 died" >&2; exit 1; }
+        sleep 0.2
+    done
+    echo "bench: port $3 never bound in $1" >&2
+    exit 1
+}
+
+ip netns exec "$up" dnsmasq -k --no-resolv --no-hosts --listen-address=198.51.100.53 \
+    --bind-interfaces --address=/fwd.example/203.0.113.10 --local-ttl=300 \
+    --dns-forward-max=1000 --pid-file= --user=root --group=root \
+    --log-facility="$tmp/up.log" --conf-file=/dev/null &
+pids+=($!)
+wait_port "$up" "$!" 53
+
+common() {  # port [extra line]
+    cat <<EOF
+no-resolv
+no-hosts
+port=$1
+listen-address=192.0.2.1
+bind-interfaces
+server=198.51.100.53
+host-record=host1.lan.example,192.0.2.11
+host-record=host2.lan.example,192.0.2.12,2001:db8::12
+host-record=host3.lan.example,192.0.2.13
+${2:-}
+EOF
+}
+
+start_lanctl() {  # port [extra line]
+    common "$1" "${2:-}" >"$tmp/lanctl-$1.conf"
+    printf 'user=\npid-file=\ncontrol-socket=%s/ctl-%s.sock\nlog-facility=%s/lanctl-%s.log\n' \
+        "$tmp" "$1" "$tmp" "$1" >>"$tmp/lanctl-$1.conf"
+    PYTHONPATH=$PWD ip netns exec "$srv" python3 -m lanctl dns serve -C "$tmp/lanctl-$1.conf" &
+    pids+=($!)
+    wait_port "$srv" "$!" "$1"
+}
+
+start_dnsmasq() {  # port [extra line]
+    common "$1" "${2:-}" >"$tmp/dnsmasq-$1.conf"
+    ip netns exec "$srv" dnsmasq -k -C "$tmp/dnsmasq-$1.conf" --pid-file= --user=root \
+        --group=root --log-facility="$tmp/dnsmasq-$1.log" &
+    pids+=($!)
+    wait_port "$srv" "$!" "$1"
+}
+
+start_lanctl 53
+start_dnsmasq 5300
+start_lanctl 54 "cache-size=0"
+start_dnsmasq 5400 "cache-size=0"
+
+for i in 1 2 3; do echo "host$i.lan.example A"; done >"$tmp/local.txt"
+echo "host2.lan.example AAAA" >>"$tmp/local.txt"
+for i in $(seq 100); do echo "n$i.fwd.example A"; done >"$tmp/fwd.txt"
+
+run() {  # port file [passes] -> "qps latency_ms lost"
+    local out
+    if [ -n "${3:-}" ]; then
+        out=$(timeout 60 ip netns exec "$cli" dnsperf -s 192.0.2.1 -p "$1" -d "$2" -n "$3" \
+            -c 20 -q 200 -t 2 2>&1) || true
+    else
+        out=$(timeout $((DURATION + 30)) ip netns exec "$cli" dnsperf -s 192.0.2.1 -p "$1" \
+            -d "$2" -l "$DURATION" -c 20 -q 200 -t 2 2>&1) || true
+    fi
+    echo "$out" | awk -v dur="$DURATION" '
+        /Queries completed:/ {done=$3}
+        /Queries lost:/ {lost=$3}
+        /Run time \(s\):/ {t=$4}
+        /Average Latency \(s\):/ {lat=$4}
+        END {if (t > dur) t = dur; if (t <= 0) t = 1; printf "%.0f %.3f %s\n", done / t, lat * 1000, lost}'
+}
+
+# Warm the caches (also the upstream's): one pass over the forwarded names on every server.
+for port in 53 5300 54 5400; do run "$port" "$tmp/fwd.txt" 1 >/dev/null; done
+
+declare -A res
+for line in "local 53 5300 local.txt" "cached 53 5300 fwd.txt" "uncached 54 5400 fwd.txt"; do
+    set -- $line
+    res["$1 lanctl"]=$(run "$2" "$tmp/$4")
+    res["$1 dnsmasq"]=$(run "$3" "$tmp/$4")
+done
+
+printf 'dnsperf -c 20 -q 200, %s s per run, %s CPUs\n' "$DURATION" "$(nproc)"
+printf '%-9s %12s %10s %12s %10s %7s\n' line "lanctl qps" "lat ms" "dnsmasq qps" "lat ms" ratio
+for l in local cached uncached; do
+    set -- ${res["$l lanctl"]}
+    lq=$1 ll=$2 llost=$3
+    set -- ${res["$l dnsmasq"]}
+    dq=$1 dl=$2 dlost=$3
+    printf '%-9s %12s %10s %12s %10s %7.2f   (lost %s / %s)\n' "$l" "$lq" "$ll" "$dq" "$dl" \
+        "$(echo "if ($dq > 0) $lq / $dq else 0" | bc -l)" "$llost" "$dlost"
+done

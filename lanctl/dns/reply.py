@@ -1,0 +1,179 @@
+"""Upstream replies with `struct` only: walk the records, strip OPT, rebuild per client.
+
+RFC 1035 §4.1 (sections, §4.1.4 compression pointers), RFC 2308 §5 (negative TTL: the
+smaller of the SOA's TTL and its MINIMUM), RFC 6891 §6.1.1 (one OPT, in the additional
+section, never cached and never passed on: each client gets our own OPT).
+A `Body` is what follows the question, without OPT, with the offsets of every TTL field so
+that a cached or coalesced reply is rebuilt for any client by patching ID, TTLs and copying
+the client's spelling of the question (ARCHITECTURE §5 fast path: no dnspython).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from dataclasses import dataclass
+from typing import Final
+
+from lanctl.dns.wire import CD, HEADER, QR, RA, RD, TC, QType, Rcode, name_end, qtype_text
+from lanctl.errors import DecodeError
+
+_RR_FIXED: Final = struct.Struct("!HHIH")
+_TTL: Final = struct.Struct("!I")
+KEEP_FLAGS: Final = 0x0400 | 0x0020 | 0x000F  # AA, AD and RCODE come from upstream
+AA_BIT: Final = 0x0400
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of the answer or authority section: type, TTL and RDATA location."""
+
+    section: int  # 0 answer, 1 authority, 2 additional
+    rtype: int
+    ttl: int
+    rdata: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A reply after its question, OPT removed: bytes, counts, TTL offsets (into `data`)."""
+
+    flags: int  # AA/AD/RCODE of the upstream reply
+    data: bytes
+    counts: tuple[int, int, int]
+    ttl_offsets: tuple[int, ...]
+    ttls: tuple[int, ...]
+    records: tuple[Record, ...]
+    truncated: bool
+
+    @property
+    def rcode(self) -> int:
+        return self.flags & 0xF
+
+
+def _skip_name(data: bytes, off: int) -> int:
+    n = len(data)
+    start = off
+    while True:
+        if off >= n:
+            raise DecodeError("name runs past the end of the packet")
+        length = data[off]
+        if length == 0:
+            return off + 1
+        if length & 0xC0 == 0xC0:
+            if off + 2 > n:
+                raise DecodeError("truncated compression pointer")
+            return off + 2
+        if length > 63:
+            raise DecodeError("bad label type")
+        off += length + 1
+        if off - start > 255:
+            raise DecodeError("name longer than 255 octets")
+
+
+def question_end(data: bytes) -> int:
+    """Offset past the only question of a reply; DecodeError unless QDCOUNT is 1."""
+    if len(data) < 12:
+        raise DecodeError("reply shorter than a DNS header")
+    if struct.unpack_from("!H", data, 4)[0] != 1:
+        raise DecodeError("reply QDCOUNT is not 1")
+    end = name_end(data, 12) + 4
+    if end > len(data):
+        raise DecodeError("reply question truncated")
+    return end
+
+
+def parse_body(data: bytes, qend: int) -> Body:
+    """Walk the records of a reply whose question ends at `qend`; DecodeError if malformed."""
+    _, flags, _, an, ns, ar = HEADER.unpack_from(data)
+    off = qend
+    offsets: list[int] = []
+    ttls: list[int] = []
+    records: list[Record] = []
+    opt: tuple[int, int] | None = None
+    total = an + ns + ar
+    for i in range(total):
+        start = off
+        off = _skip_name(data, off)
+        if off + 10 > len(data):
+            raise DecodeError("truncated resource record")
+        rtype, _, ttl, rdlen = _RR_FIXED.unpack_from(data, off)
+        rdata_at = off + 10
+        end = rdata_at + rdlen
+        if end > len(data):
+            raise DecodeError("RDATA runs past the end of the packet")
+        section = 0 if i < an else 1 if i < an + ns else 2
+        if rtype == QType.OPT:
+            if section != 2 or opt is not None:
+                raise DecodeError("misplaced or second OPT record")
+            opt = (start, end)
+        else:
+            offsets.append(off + 4)
+            ttls.append(ttl & 0x7FFFFFFF)  # RFC 2181 §8: a TTL with the top bit set means 0
+            records.append(Record(section, rtype, ttl & 0x7FFFFFFF, data[rdata_at:end]))
+        off = end
+    cut = 0
+    body = data[qend:off]
+    if opt is not None:
+        body = data[qend : opt[0]] + data[opt[1] : off]
+        cut = opt[1] - opt[0]
+        ar -= 1
+    rel = tuple(o - qend - (cut if opt is not None and o > opt[0] else 0) for o in offsets)
+    return Body(
+        flags & KEEP_FLAGS, body, (an, ns, ar), rel, tuple(ttls), tuple(records), bool(flags & TC)
+    )
+
+
+def negative_ttl(body: Body) -> int | None:
+    """RFC 2308 §5: min(SOA TTL, SOA MINIMUM) of the authority section's SOA, or None."""
+    for rec in body.records:
+        if rec.section == 1 and rec.rtype == QType.SOA and len(rec.rdata) >= 20:
+            minimum: int = _TTL.unpack_from(rec.rdata, len(rec.rdata) - 4)[0]
+            return min(rec.ttl, minimum)
+    return None
+
+
+def build(
+    qid: int,
+    qflags: int,
+    question: bytes,
+    body: Body,
+    ttls: tuple[int, ...] | None,
+    limit: int,
+    opt: bytes,
+    cached: bool = False,
+) -> bytes:
+    """The reply for one client: its ID, RD/CD bits and question spelling, `body` with the
+    TTL fields set to `ttls` (None: as stored), then `opt`.  When it would not fit `limit`
+    the records are dropped and TC is set (RFC 1035 §4.2.1; the client retries over TCP)."""
+    flags = QR | RA | (qflags & (RD | CD | 0x7800)) | body.flags
+    if cached:  # dnsmasq: cached answers are authoritative only for RD=0 queries
+        flags = (flags & ~AA_BIT) | (0 if qflags & RD else AA_BIT)
+    an, ns, ar = body.counts
+    payload = body.data
+    if 12 + len(question) + len(payload) + len(opt) > limit or body.truncated:
+        flags |= TC
+        if 12 + len(question) + len(payload) + len(opt) > limit:
+            an = ns = ar = 0
+            payload = b""
+    elif ttls is not None and ttls != body.ttls:
+        buf = bytearray(payload)
+        pack = _TTL.pack_into
+        for off, ttl in zip(body.ttl_offsets, ttls, strict=True):
+            pack(buf, off, ttl)
+        payload = bytes(buf)
+    header = HEADER.pack(qid, flags, 1, an, ns, ar + (1 if opt else 0))
+    return header + question + payload + opt
+
+
+def summary(body: Body) -> str:
+    """dnsmasq's "reply NAME is ..." value: the first answer, else NXDOMAIN/NODATA/rcode."""
+    for rec in body.records:
+        if rec.section == 0:
+            if rec.rtype in (QType.A, QType.AAAA):
+                return str(ipaddress.ip_address(rec.rdata))
+            return f"<{qtype_text(rec.rtype)}>"
+    rcode = body.rcode
+    if rcode == Rcode.NXDOMAIN:
+        return "NXDOMAIN"
+    return "NODATA" if rcode == Rcode.NOERROR else Rcode(rcode).name if rcode <= 5 else str(rcode)
