@@ -120,6 +120,7 @@ _lanctl_dnsmasq_options=(
     --interface-name=
     --ipset=
     --keep-in-foreground
+    --lease-fsync=
     --lease-store=
     --leasefile-ro
     --listen-address=

@@ -112,8 +112,26 @@ def _tftp_roots(values: Values, cfg: Config) -> list[str]:
     return warnings
 
 
+def _cname_loops(values: Values) -> None:
+    """dnsmasq refuses a --cname whose targets lead back to one of its names."""
+    targets: dict[str, str] = {}
+    for parsed in values.occurrences("cname"):
+        spec = parsed.value
+        assert isinstance(spec, g.Cname)
+        for alias in spec.aliases:
+            targets[alias.lower()] = spec.target.lower()
+        for alias in spec.aliases:
+            cur, seen = alias.lower(), set()
+            while cur in targets and cur not in seen:
+                seen.add(cur)
+                cur = targets[cur]
+                if cur == alias.lower():
+                    raise ConfigError(f"CNAME loop involving {alias}", parsed.where)
+
+
 def run_checks(values: Values, cfg: Config) -> list[str]:
     """Raise for what dnsmasq refuses; return warnings for what it would start with."""
+    _cname_loops(values)
     warnings = _dhcp_host_addresses(values)
     warnings += _overlapping_ranges(values)
     warnings += _hosts_outside_ranges(values)

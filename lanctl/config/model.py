@@ -63,10 +63,26 @@ class DnsCfg:
     server: tuple[object, ...] = ()
     address: tuple[object, ...] = ()
     host_record: tuple[object, ...] = ()
+    # static records (lanctl/dns/records.py)
+    cname: tuple[object, ...] = ()
+    txt_record: tuple[object, ...] = ()
+    ptr_record: tuple[object, ...] = ()
+    srv_host: tuple[object, ...] = ()
+    mx_host: tuple[object, ...] = ()
+    mx_target: str | None = None
+    localmx: bool = False
+    selfmx: bool = False
+    naptr_record: tuple[object, ...] = ()
+    caa_record: tuple[object, ...] = ()
+    dns_rr: tuple[object, ...] = ()
+    synth_domain: tuple[object, ...] = ()  # lanctl/dns/synth.py
+    interface_name: tuple[object, ...] = ()
+    dynamic_host: tuple[object, ...] = ()
     log_queries: bool = False
     edns_packet_max: int = 1232
     max_tcp_connections: int = 20
     local_service: bool = False
+    local_service_host: bool = False  # --local-service=host (lanctl/dns/access.py)
     # forwarding (lanctl/dns/forward.py, upstreams.py, resolvconf.py)
     no_poll: bool = False
     strict_order: bool = False
@@ -92,6 +108,10 @@ class DnsCfg:
     stop_dns_rebind: bool = False
     rebind_localhost_ok: bool = False
     rebind_domain_ok: tuple[str, ...] = ()
+    # forwarded replies (lanctl/dns/rewrite.py)
+    ignore_address: tuple[object, ...] = ()
+    bogus_nxdomain: tuple[object, ...] = ()
+    alias: tuple[object, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -111,6 +131,12 @@ class Dhcp4Cfg:
     domain: tuple[object, ...] = ()  # DomainSpec rows
     dhcp_hostsfile: tuple[str, ...] = ()
     dhcp_optsfile: tuple[str, ...] = ()
+    dhcp_hostsdir: tuple[str, ...] = ()
+    dhcp_optsdir: tuple[str, ...] = ()
+    dhcp_script: str | None = None
+    dhcp_scriptuser: str | None = None  # None: the starting identity (root), as dnsmasq
+    script_on_renewal: bool = False
+    lease_fsync: str = "normal"  # lanctl --lease-fsync: SQLite synchronous=NORMAL or FULL
     dhcp_authoritative: bool = False
     dhcp_sequential_ip: bool = False
     dhcp_ignore_clid: bool = False
@@ -158,6 +184,8 @@ class TftpCfg:
     tftp_single_port: bool = False
     tftp_no_fail: bool = False
     quiet_tftp: bool = False
+    dhcp_script: str | None = None  # the "tftp" action of --dhcp-script
+    dhcp_scriptuser: str | None = None
     port: int = 69  # not a dnsmasq option: tests construct Config with another port
 
     @property

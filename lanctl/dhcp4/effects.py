@@ -3,7 +3,8 @@
 `Send` carries the reply and where it goes; `hwaddr` is set when the destination is an
 unconfigured client's new address, so the adapter can add an ARP entry before unicasting
 (or fall back to broadcast).  `LeaseChanged` drives the lease store and the lease file;
-`Log` is a dnsmasq-shaped line.  Pure values.
+`Log` is a dnsmasq-shaped line.  `ClientInfo` is what the request told about the client
+that the lease itself does not keep (the `--dhcp-script` environment).  Pure values.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 from lanctl.store.lease import Lease4
 
-__all__ = ["Effect", "LeaseChanged", "Log", "Send"]
+__all__ = ["ClientInfo", "Effect", "LeaseChanged", "Log", "Send"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,23 @@ class Send:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """Request facts for the lease-change script (DNSMASQ_* variables)."""
+
+    iface: str
+    supplied_hostname: str | None = None
+    requested_options: tuple[int, ...] | None = None
+    vendor_class: bytes | None = None
+    relay: str | None = None  # giaddr, when relayed
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class LeaseChanged:
     action: Literal["add", "old", "del"]
     lease: Lease4
+    before: Lease4 | None = None  # "old": the lease as it was
+    info: ClientInfo | None = None  # set when a client request caused the change
 
 
 @dataclass(frozen=True, slots=True)

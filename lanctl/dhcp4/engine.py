@@ -47,7 +47,7 @@ from lanctl.dhcp4.context import (
     find_link,
     format_mac,
 )
-from lanctl.dhcp4.effects import Effect, LeaseChanged, Log, Send
+from lanctl.dhcp4.effects import ClientInfo, Effect, LeaseChanged, Log, Send
 from lanctl.dhcp4.options import Chosen, select_options
 from lanctl.dhcp4.reply import INFINITE, ReplyInfo, build_nak, build_reply, choose_boot, max_size
 from lanctl.dhcp4.wire import (
@@ -451,6 +451,8 @@ class Dhcp4Engine:
         req = ctx.req
         time = self._lease_time(ctx, addr)
         hostname = self._hostname(ctx)
+        if hostname is None and mine is not None and mine.address == addr:
+            hostname = mine.hostname  # dnsmasq keeps the lease's name when none is given
         lease = Lease4(
             address=addr,
             hwaddr=req.mac,
@@ -465,7 +467,8 @@ class Dhcp4Engine:
         self.offers.pop(addr, None)
         same = mine is not None and mine.address == addr
         self._store(lease)
-        ctx.out.append(LeaseChanged("old" if same else "add", lease))
+        info = client_info(ctx, self._final_tags(ctx, addr))
+        ctx.out.append(LeaseChanged("old" if same else "add", lease, mine if same else None, info))
         reply = self._reply(ctx, MessageType.DHCPACK, addr, time)
         self._log(ctx, "DHCPACK", addr, hostname or "")
         self._send(ctx, reply)
@@ -507,3 +510,17 @@ class Dhcp4Engine:
         reply = self._reply(ctx, MessageType.DHCPACK, req.ciaddr, None)
         self._log(ctx, "DHCPACK", req.ciaddr)
         self._send(ctx, reply)
+
+
+def client_info(ctx: Request, tags: frozenset[str]) -> ClientInfo:
+    """What the lease-change script learns from this request (dnsmasq helper.c's env)."""
+    req = ctx.req
+    prl = req.options.get(Opt.PARAMETER_LIST)
+    return ClientInfo(
+        iface=ctx.inb.iface,
+        supplied_hostname=ctx.name,
+        requested_options=tuple(prl) if prl else None,
+        vendor_class=req.options.get(Opt.VENDOR_CLASS) or None,
+        relay=str(req.giaddr) if req.giaddr != ZERO else None,
+        tags=tuple(sorted(tags)),
+    )

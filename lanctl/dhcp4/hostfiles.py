@@ -5,19 +5,21 @@ with '#' has the syntax of the text after "dhcp-host=" / "dhcp-option=" (dnsmasq
 a directory contributes its files in alphabetical order.  Bad lines are reported with file
 and line and skipped, as dnsmasq does, never fatal: the server keeps running with the lines
 that parsed.  `parse_hostsfile`/`parse_optsfile` are pure; `load`/`load_opts` read files.
+`DirWatch` is --dhcp-hostsdir/--dhcp-optsdir: new or changed files are read when seen
+(the server polls mtimes once a second); what they held stays until SIGHUP (man page).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from lanctl.config.grammar.dhcp_host import DhcpHost, dhcp_host
 from lanctl.config.grammar.dhcp_option import DhcpOption, dhcp_option
 from lanctl.errors import ConfigError, Where
 
-__all__ = ["load", "load_opts", "parse_hostsfile", "parse_optsfile"]
+__all__ = ["DirWatch", "load", "load_opts", "parse_hostsfile", "parse_optsfile"]
 
 T = TypeVar("T")
 
@@ -94,3 +96,50 @@ def load_opts(paths: Iterable[str]) -> tuple[list[DhcpOption], list[str]]:
         messages.extend(errors)
         messages.append(f"read {path}")
     return options, messages
+
+
+class DirWatch(Generic[T]):
+    """Files of some directories, read again when their (mtime, size) changes.
+
+    Entries are only ever added: a changed file's new lines join the old ones, a deleted
+    file's entries stay (dnsmasq --dhcp-hostsdir); `reset` (SIGHUP) forgets everything.
+    """
+
+    def __init__(
+        self,
+        dirs: Iterable[str],
+        parse: Callable[[str, str], tuple[list[T], list[str]]],
+        count: bool = False,  # log "read PATH - N addresses" as `load` does for hosts
+    ) -> None:
+        self.dirs = tuple(dirs)
+        self.parse = parse
+        self.count = count
+        self.seen: dict[str, tuple[int, int]] = {}
+        self.entries: list[T] = []
+
+    def reset(self) -> None:
+        self.seen.clear()
+        self.entries = []
+
+    def poll(self) -> tuple[bool, list[str]]:
+        """Read new or changed files; (whether entries were added, log lines)."""
+        messages: list[str] = []
+        added = False
+        for path in _files(d for d in self.dirs if os.path.isdir(d)):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            stamp = (st.st_mtime_ns, st.st_size)
+            if self.seen.get(path) == stamp:
+                continue
+            self.seen[path] = stamp
+            for _path, text in _read([path], messages):
+                found, errors = self.parse(text, path)
+                messages.extend(errors)
+                new = [x for x in found if x not in self.entries]
+                self.entries.extend(new)
+                added = added or bool(new)
+                tail = f" - {len(found)} addresses" if self.count else ""
+                messages.append(f"read {path}{tail}")
+        return added, messages

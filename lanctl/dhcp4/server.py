@@ -9,7 +9,9 @@ store in one transaction, *then* replies sent (RFC 2131 §3.1), then log lines. 
 an unconfigured client are unicast after adding an ARP entry (SIOCSARP, as dnsmasq; needs
 CAP_NET_ADMIN) and broadcast on that interface when that fails.  The dnsmasq lease file
 is rewritten atomically, at most once a second, from a worker thread; --leasefile-ro keeps
-leases in memory only and writes no file.  A 4 MiB receive buffer absorbs boot storms.
+leases in memory only and writes no file (with --dhcp-script, `<script> init` fills them).
+--dhcp-script runs after each commit (lanctl.dhcp4.scripting); --dhcp-hostsdir and
+--dhcp-optsdir are polled once a second.  A 4 MiB receive buffer absorbs boot storms.
 Not yet: --dhcp-alternate-port, --bind-interfaces/--bind-dynamic per interface sockets.
 """
 
@@ -29,11 +31,13 @@ from typing import Final, assert_never
 import trio
 
 from lanctl.config.model import Config, CoreCfg
-from lanctl.dhcp4 import hostfiles
 from lanctl.dhcp4.context import Inbound
 from lanctl.dhcp4.effects import Effect, LeaseChanged, Log, Send
 from lanctl.dhcp4.engine import Dhcp4Engine
+from lanctl.dhcp4.filetables import FileTables
+from lanctl.dhcp4.scripting import LeaseScript, init_leases
 from lanctl.errors import DecodeError, NetworkError
+from lanctl.script import ScriptRunner
 from lanctl.service import JsonValue
 from lanctl.store.backend import LeaseBackend, MemoryBackend
 from lanctl.store.lease import Lease4
@@ -137,8 +141,12 @@ class Dhcp4Handle:
 
     name = "dhcp4"
 
-    def __init__(self, engine: Dhcp4Engine) -> None:
+    def __init__(
+        self, engine: Dhcp4Engine, tables: FileTables, script: LeaseScript | None = None
+    ) -> None:
         self.engine = engine
+        self.tables = tables
+        self.script = script
         self.dropped = 0
 
     def stats(self) -> dict[str, JsonValue]:
@@ -147,8 +155,10 @@ class Dhcp4Handle:
         return out
 
     def reload(self) -> None:
-        """SIGHUP: re-read --dhcp-hostsfile and --dhcp-optsfile."""
-        load_hostsfiles(self.engine)
+        """SIGHUP: re-read the host and option files and directories; "old" for each lease."""
+        self.tables.load()
+        if self.script is not None:
+            self.script.existing(self.engine.leases.values(), int(time.time()))
 
     def control(self, command: str, args: dict[str, JsonValue]) -> JsonValue:
         if command == "leases.list":
@@ -171,12 +181,14 @@ class Adapter:
         backend: LeaseBackend,
         mirror: LeaseFileWriter | None,
         ifaces: Interfaces,
+        script: LeaseScript | None = None,
     ) -> None:
         self.sock = sock
         self.engine = engine
         self.backend = backend
         self.mirror = mirror
         self.ifaces = ifaces
+        self.script = script
         self.pending: list[Effect] = []
 
     def flush(self) -> None:
@@ -196,6 +208,8 @@ class Adapter:
             self.backend.commit(upserts)
         if self.mirror is not None and any(isinstance(e, LeaseChanged) for e in effects):
             self.mirror.dirty = True
+        if self.script is not None:
+            self.script.changes(effects, int(time.time()))
         for eff in effects:
             match eff:
                 case Send():
@@ -255,9 +269,10 @@ async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
             await trio.lowlevel.checkpoint()
 
 
-async def _timer_loop(adapter: Adapter) -> None:
-    """Lease expiry (engine deadlines) and the coalesced lease-file rewrite."""
+async def _timer_loop(adapter: Adapter, tables: FileTables) -> None:
+    """Lease expiry (engine deadlines), the coalesced lease-file rewrite, -dir polling."""
     while True:
+        tables.poll()
         now = time.time()
         adapter.pending.extend(adapter.engine.on_timer(now))
         adapter.flush()
@@ -299,31 +314,20 @@ class LeaseFileWriter:
         write_atomic(self.path, render(LeaseFile(v4, leases.server_duid, leases.v6)))
 
 
-def load_hostsfiles(engine: Dhcp4Engine) -> None:
-    """Read every --dhcp-hostsfile and --dhcp-optsfile into the engine, logging as dnsmasq."""
-    if engine.cfg.dhcp_hostsfile:
-        hosts, messages = hostfiles.load(engine.cfg.dhcp_hostsfile)
-        for line in messages:
-            log.info("%s", line)
-        engine.set_file_hosts(hosts)
-    if engine.cfg.dhcp_optsfile:
-        options, messages = hostfiles.load_opts(engine.cfg.dhcp_optsfile)
-        for line in messages:
-            log.info("%s", line)
-        engine.set_file_options(options)
-
-
 def open_store(cfg: Config) -> tuple[LeaseBackend, LeaseFileWriter | None]:
     """The lease store and the dnsmasq lease-file mirror (none with --leasefile-ro)."""
     d = cfg.dhcp4
     if d.leasefile_ro:
-        return MemoryBackend(), None
+        memory = MemoryBackend()
+        if d.dhcp_script is not None:
+            memory.commit(init_leases(d, int(time.time())))
+        return memory, None
     store, lease_file = store_paths(d.lease_store, d.dhcp_leasefile)
     if store is None:
         return MemoryBackend(), None
     from lanctl.store.sqlite import SqliteBackend
 
-    backend = SqliteBackend(store)
+    backend = SqliteBackend(store, fsync="full" if d.lease_fsync == "full" else "normal")
     if lease_file is not None:
         for warning in import_leasefile(backend, lease_file):
             log.warning("%s: %s", lease_file, warning)
@@ -343,6 +347,11 @@ async def serve(
             "warning: the ping check before offering an address is not implemented yet; "
             "addresses are offered as with --no-ping"
         )
+    runner = (
+        ScriptRunner(cfg.dhcp4.dhcp_script, cfg.dhcp4.dhcp_scriptuser)
+        if cfg.dhcp4.dhcp_script
+        else None
+    )
     backend, mirror = open_store(cfg)
     engine = Dhcp4Engine(
         cfg.dhcp4,
@@ -350,14 +359,21 @@ async def serve(
         rng=random.SystemRandom(),
         dns_enabled=cfg.dns.port == 53,
     )
-    load_hostsfiles(engine)
+    tables = FileTables(engine)
+    tables.load()
     sock = open_socket()
-    handle = Dhcp4Handle(engine)
-    adapter = Adapter(sock, engine, backend, mirror, Interfaces(sock, cfg.core, time.monotonic))
+    script = LeaseScript(cfg.dhcp4, runner) if runner is not None else None
+    handle = Dhcp4Handle(engine, tables, script)
+    ifaces = Interfaces(sock, cfg.core, time.monotonic)
+    adapter = Adapter(sock, engine, backend, mirror, ifaces, script)
     try:
         async with trio.open_nursery() as nursery:
+            if runner is not None and script is not None:
+                await nursery.start(runner.run)  # the helper starts before privileges drop
+                if not cfg.dhcp4.leasefile_ro:  # dnsmasq: not for the leases "init" printed
+                    script.existing(engine.leases.values(), int(time.time()))
             nursery.start_soon(_receive_loop, adapter, handle)
-            nursery.start_soon(_timer_loop, adapter)
+            nursery.start_soon(_timer_loop, adapter, tables)
             task_status.started(handle)
     finally:  # synchronous, so cancellation cannot interrupt the final flush
         try:

@@ -18,6 +18,7 @@ from lanctl.dns.local import LocalAnswer
 from lanctl.dns.wire import AA, CD, HEADER, QR, RA, RD, TC, QClass, QType, Query, name_text
 
 _RR_HEAD: Final = struct.Struct("!HHHIH")  # owner pointer, type, class, TTL, RDLENGTH
+_RR_TAIL: Final = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH after an owner name
 _QNAME_POINTER: Final = 0xC00C
 NAME_MARK: Final = "\0"  # replaced by the client's spelling of the name in log lines
 
@@ -39,14 +40,19 @@ def render_local(ans: LocalAnswer, qtype: int) -> Rendered:
     logs: list[str] = []
     size = 0
     for rr in ans.rrs:
-        rec = _RR_HEAD.pack(_QNAME_POINTER, rr.rtype, QClass.IN, rr.ttl, len(rr.rdata)) + rr.rdata
+        if rr.owner:  # a CNAME's target: its own name, uncompressed
+            head = rr.owner + _RR_TAIL.pack(rr.rtype, QClass.IN, rr.ttl, len(rr.rdata))
+        else:
+            head = _RR_HEAD.pack(_QNAME_POINTER, rr.rtype, QClass.IN, rr.ttl, len(rr.rdata))
+        rec = head + rr.rdata
         parts.append(rec)
         size += len(rec)
         ends.append(size)
-        if rr.rtype == QType.PTR:
+        owner = name_text(rr.owner) if rr.owner else NAME_MARK
+        if rr.rtype == QType.PTR and rr.source != "config":
             logs.append(f"{rr.source} {rr.text} is {name_text(rr.rdata)}")
         else:
-            logs.append(f"{rr.source} {NAME_MARK} is {rr.text}")
+            logs.append(f"{rr.source} {owner} is {rr.text}")
     if not ans.rrs:
         logs.append(f"config {NAME_MARK} is {ans.what}")
     flags = (AA if ans.rrs else 0) | ans.rcode

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -109,10 +109,20 @@ class Forwarder:
         self._preferred: dict[tuple[Upstream, ...], int] = {}
         self.sends: list[Send] = []
         self.closes: list[int] = []
+        self.ignore: Callable[[Body], bool] | None = None  # --ignore-address (rewrite.py)
         self.sent: dict[Upstream, int] = {}
         self.failed: dict[Upstream, int] = {}
         self.counters: dict[str, int] = dict.fromkeys(
-            ("forwarded", "coalesced", "dropped_full", "mismatched", "retries", "timeouts"), 0
+            (
+                "forwarded",
+                "coalesced",
+                "dropped_full",
+                "mismatched",
+                "retries",
+                "timeouts",
+                "ignored",
+            ),
+            0,
         )
 
     def __len__(self) -> int:
@@ -199,6 +209,9 @@ class Forwarder:
             body = parse_body(data, qend)
         except DecodeError:
             self.counters["mismatched"] += 1  # RFC 5452 §9.1: not our answer; keep waiting
+            return None
+        if self.ignore is not None and self.ignore(body):
+            self.counters["ignored"] += 1  # --ignore-address: as if it never came
             return None
         if body.truncated and p.truncated is None and any(w.transport == "tcp" for w in p.waiters):
             p.truncated = body  # a TCP client needs the whole answer: ask again over TCP

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from lanctl.config.model import DnsCfg
+from lanctl.dns.hostsdir import HostsDirs
+from lanctl.dns.qnames import IN_ADDR, IP6, addr_text, dotted, reverse_addr, suffixes, to_wire
+from lanctl.dns.records import LocalRR, Records, build_records
 from lanctl.dns.rules import (
     ROOT,
     UNQUALIFIED,
@@ -36,26 +39,14 @@ from lanctl.dns.rules import (
     reverse_zones,
     seq,
 )
-from lanctl.dns.wire import QType, name_text
+from lanctl.dns.synth import Synth, build_synth, interface_rows, synth_rrs
+from lanctl.dns.wire import QType, name_text, qtype_text
 from lanctl.store.hostsfile import HostsFile
 from lanctl.store.names import LeaseNames, NameTable, NameTableBuilder
 
-_IN_ADDR: Final = b"\x07in-addr\x04arpa\x00"
-_IP6: Final = b"\x03ip6\x04arpa\x00"
 CONFIG_SOURCE: Final = "config"
 DHCP_SOURCE: Final = "DHCP"
 REFRESH: Final = 0.1  # seconds between two looks at the lease store
-
-
-@dataclass(frozen=True, slots=True)
-class LocalRR:
-    """One answer record: type, TTL, RDATA, and the source/value for dnsmasq's log line."""
-
-    rtype: int
-    ttl: int
-    rdata: bytes
-    source: str
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,64 +56,6 @@ class LocalAnswer:
     rcode: int
     rrs: tuple[LocalRR, ...]
     what: str = ""  # for empty answers: "NXDOMAIN", "NODATA-IPv4", "NODATA-IPv6", "NODATA"
-
-
-def addr_text(packed: bytes) -> str:
-    return str(ipaddress.ip_address(packed))
-
-
-def reverse_addr(qname: bytes) -> bytes | None:
-    """Packed address named by a full in-addr.arpa / ip6.arpa name (lowercase wire), or None."""
-    if qname.endswith(_IN_ADDR):
-        labels = _labels(qname[: -len(_IN_ADDR)] + b"\x00")
-        if len(labels) != 4:
-            return None
-        if not all((x.isdigit() and len(x) <= 3 and x[:1] != b"0") or x == b"0" for x in labels):
-            return None
-        octets = [int(x) for x in labels]
-        if max(octets) > 255:
-            return None
-        return bytes(reversed(octets))
-    if qname.endswith(_IP6):
-        labels = _labels(qname[: -len(_IP6)] + b"\x00")
-        if len(labels) != 32 or any(len(x) != 1 or x not in b"0123456789abcdef" for x in labels):
-            return None
-        return bytes.fromhex(b"".join(reversed(labels)).decode())
-    return None
-
-
-def _labels(wire: bytes) -> list[bytes]:
-    out: list[bytes] = []
-    off = 0
-    while wire[off]:
-        out.append(wire[off + 1 : off + 1 + wire[off]])
-        off += wire[off] + 1
-    return out
-
-
-def dotted(qname: bytes) -> bytes | None:
-    """Lowercase wire name to the table's dotted form; None when a label holds a dot."""
-    labels = _labels(qname)
-    if any(b"." in label for label in labels):
-        return None
-    return b".".join(labels)
-
-
-def to_wire(name: bytes) -> bytes:
-    """Dotted name (table form) to wire format."""
-    if not name:
-        return b"\x00"
-    return b"".join(bytes((len(label),)) + label for label in name.split(b".")) + b"\x00"
-
-
-def _suffixes(qname: bytes) -> Iterator[bytes]:
-    """The name itself, then each parent, ending with the root (b"\\x00")."""
-    off = 0
-    while True:
-        yield qname[off:]
-        if qname[off] == 0:
-            return
-        off += qname[off] + 1
 
 
 def _rtype(addr: bytes) -> int:
@@ -137,6 +70,9 @@ class LocalData:
         self.table = NameTable()
         self.leases: LeaseNames | None = None
         self.clock = 0.0  # time of the last look at the leases (their TTLs count from it)
+        self.dirs: HostsDirs | None = None  # --hostsdir overlay, polled (hostsdir.py)
+        self.synth: tuple[Synth, ...] = ()  # --synth-domain (synth.py)
+        self.records = Records()  # --cname, --txt-record, --srv-host, ... (records.py)
         self.rules: dict[bytes, DomainRule] = {}
         self.wild: list[tuple[bytes, DomainRule]] = []  # "*pattern" rules, longest first
         self._ents: frozenset[bytes] | None = None  # names with children (dotted), lazily
@@ -151,6 +87,21 @@ class LocalData:
         leases.refresh(self.table, now, force=True)
         self._ents = None
 
+    def refresh_dirs(self) -> bool:
+        """Look at the --hostsdir directories (hostsdir.py); True when names changed."""
+        if self.dirs is None or not self.dirs.scan():
+            return False
+        self._ents = None
+        return True
+
+    def _has_addr(self, name: bytes) -> bool:
+        """True when hosts, --host-record, --hostsdir or a lease gives the name addresses."""
+        return bool(
+            self.table.find(name)
+            or (self.dirs is not None and name in self.dirs.forward)
+            or (self.leases is not None and name in self.leases.forward)
+        )
+
     def refresh(self, now: float) -> bool:
         """Look at the lease store (cheap: SQLite data_version); True when names changed,
         so pre-rendered answers must be dropped.  `now` also dates lease TTLs."""
@@ -164,19 +115,19 @@ class LocalData:
 
     def answer(self, qname: bytes, qtype: int) -> LocalAnswer | None:
         """The local answer for a class-IN question, or None when local data has none."""
+        name = dotted(qname)
+        recs = self.records
+        if recs and name is not None and name in recs.cnames:
+            return self._cname_answer(name, qtype)
         rrs: list[LocalRR] = []
-        if qtype in (QType.A, QType.AAAA, QType.ANY):
-            name = dotted(qname)
-            if name is not None:
-                if qtype == QType.ANY:  # A records first, then AAAA, as dnsmasq
-                    rrs.extend(self._forward_rrs(name, QType.A))
-                    rrs.extend(self._forward_rrs(name, QType.AAAA))
-                else:
-                    rrs.extend(self._forward_rrs(name, qtype))
-        if qtype in (QType.PTR, QType.ANY) and (qname.endswith(_IN_ADDR) or qname.endswith(_IP6)):
+        if name is not None:
+            rrs = self._name_rrs(name, qtype)
+        if qtype in (QType.PTR, QType.ANY) and (qname.endswith(IN_ADDR) or qname.endswith(IP6)):
             addr = reverse_addr(qname)
-            if addr is not None:
-                rrs.extend(self._ptr_rrs(addr))
+            if addr is not None and not any(rr.rtype == QType.PTR for rr in rrs):
+                rrs.extend(self._ptr_rrs(addr))  # --ptr-record beats hosts and leases
+        if not rrs and self.synth:
+            rrs = synth_rrs(self.synth, qname, name, qtype, self.local_ttl)
         if rrs:
             return LocalAnswer(0, tuple(rrs))
         if not self.rules:
@@ -184,11 +135,53 @@ class LocalData:
         rule = self.match_rule(qname)
         return self._rule_answer(qname, qtype, rule) if rule is not None else None
 
+    def _name_rrs(self, name: bytes, qtype: int) -> list[LocalRR]:
+        """A/AAAA of hosts, --host-record and leases, then the static records of `name`."""
+        rrs: list[LocalRR] = []
+        if qtype == QType.ANY:  # A records first, then AAAA, as dnsmasq
+            rrs.extend(self._forward_rrs(name, QType.A))
+            rrs.extend(self._forward_rrs(name, QType.AAAA))
+        elif qtype in (QType.A, QType.AAAA):
+            rrs.extend(self._forward_rrs(name, qtype))
+        recs = self.records
+        if recs:
+            rrs.extend(recs.get(name, qtype))
+            if qtype in (QType.MX, QType.ANY) and self._has_addr(name):
+                mx = recs.auto_mx(name)
+                if mx is not None:
+                    rrs.append(mx)
+        return rrs
+
+    def _cname_answer(self, name: bytes, qtype: int) -> LocalAnswer:
+        """--cname: the whole chain of local CNAMEs (dnsmasq 2.90 sets no length limit; loops
+        are refused when the config is read), then the target's records of the asked type
+        when the target is local (else the client follows the last CNAME itself)."""
+        cnames = self.records.cnames
+        rrs: list[LocalRR] = []
+        owner = b""
+        cur = name
+        for _ in range(len(cnames)):  # bound: no loop even if unchecked
+            hop = cnames.get(cur)
+            if hop is None:
+                break
+            key, target, ttl = hop
+            wire = to_wire(target.encode())
+            rrs.append(LocalRR(QType.CNAME, ttl, wire, CONFIG_SOURCE, "<CNAME>", owner))
+            owner, cur = wire, key
+            if qtype == QType.CNAME:
+                return LocalAnswer(0, tuple(rrs))
+        if cur not in cnames:
+            rrs.extend(
+                LocalRR(rr.rtype, rr.ttl, rr.rdata, rr.source, rr.text, owner)
+                for rr in self._name_rrs(cur, qtype)
+            )
+        return LocalAnswer(0, tuple(rrs))
+
     def match_rule(self, qname: bytes) -> DomainRule | None:
         """dnsmasq's domain matching: whole labels, longest first; then "//" (unqualified
         names); then "*pattern" wildcards (longest first); then the catch-all "/#/"."""
         rules = self.rules
-        for suffix in _suffixes(qname):
+        for suffix in suffixes(qname):
             if suffix == ROOT:
                 break
             rule = rules.get(suffix)
@@ -212,6 +205,12 @@ class LocalData:
             for row in self.table.lookup(name)
             if len(row.addr) == size
         ]
+        dirs = self.dirs
+        if dirs is not None and name in dirs.forward:
+            ttl = self.local_ttl
+            for addr, path in dirs.forward[name]:
+                if len(addr) == size:
+                    out.append(LocalRR(qtype, ttl, addr, path, addr_text(addr)))
         leases = self.leases
         if not out and leases is not None and name in leases.forward:
             for addr, expires in leases.forward[name]:
@@ -224,6 +223,9 @@ class LocalData:
         row = self.table.ptr(addr)
         if row is not None:
             return [LocalRR(QType.PTR, row.ttl, to_wire(row.name), row.source, addr_text(addr))]
+        if self.dirs is not None and addr in self.dirs.reverse:
+            name, path = self.dirs.reverse[addr]
+            return [LocalRR(QType.PTR, self.local_ttl, to_wire(name), path, addr_text(addr))]
         leases = self.leases
         if leases is not None and addr in leases.reverse:
             name, expires = leases.reverse[addr]
@@ -236,12 +238,17 @@ class LocalData:
         name = dotted(qname)
         if name is None:
             return False
-        if self.table.find(name) or (self.leases is not None and name in self.leases.forward):
+        if self._has_addr(name):
+            return True
+        if name in self.records.by_name or name in self.records.cnames:
             return True
         if self._ents is None:
             names: list[bytes] = list(self.table.names())
+            names.extend(self.records.names())
             if self.leases is not None:
                 names.extend(self.leases.forward)
+            if self.dirs is not None:
+                names.extend(self.dirs.forward)
             self._ents = frozenset(_ancestors(names))
         return name in self._ents
 
@@ -280,12 +287,24 @@ class LocalData:
                     yield name.decode(), kind, addr_text(addr), DHCP_SOURCE
         for row in self.table.ptr_rows():
             yield addr_text(row.addr), "PTR", row.name.decode(), row.source
+        if self.dirs is not None:
+            for name, pairs in self.dirs.forward.items():
+                for addr, path in pairs:
+                    yield name.decode(), "A" if len(addr) == 4 else "AAAA", addr_text(addr), path
+            for addr, (name, path) in self.dirs.reverse.items():
+                yield addr_text(addr), "PTR", name.decode(), path
+        for alias, (_, target, _) in self.records.cnames.items():
+            yield alias.decode(), "CNAME", target, CONFIG_SOURCE
+        for rname, rrs in self.records.by_name.items():
+            for rr in rrs:
+                yield rname.decode(), qtype_text(rr.rtype), rr.text, rr.source
         if leases is not None:
             for addr, (name, _) in leases.reverse.items():
                 yield addr_text(addr), "PTR", name.decode(), DHCP_SOURCE
 
     def __len__(self) -> int:
-        return len(self.table) + (len(self.leases.forward) if self.leases is not None else 0)
+        dirs = len(self.dirs) if self.dirs is not None else 0
+        return len(self.table) + dirs + (len(self.leases.forward) if self.leases is not None else 0)
 
 
 # ---- building ------------------------------------------------------------------
@@ -301,6 +320,9 @@ def build_local(cfg: DnsCfg, hosts_files: Sequence[HostsFile]) -> LocalData:
     """Build the tables from the config and the already-parsed hosts files (in read order)."""
     data = LocalData(cfg.local_ttl)
     b = NameTableBuilder()
+    iface_rows = interface_rows(cfg)  # --interface-name (synth.py)
+    for iname, iaddr in iface_rows:
+        b.add(iname, iaddr, CONFIG_SOURCE, cfg.local_ttl, True)
     for hr in cfg.host_record:  # man page: host-record is read before hosts files
         hr_names = [str(n).lower().strip(".") for n in seq(attr(hr, "names"))]
         ttl_v = attr(hr, "ttl")
@@ -327,6 +349,9 @@ def build_local(cfg: DnsCfg, hosts_files: Sequence[HostsFile]) -> LocalData:
     for hf in hosts_files:
         data.messages.extend(hf.warnings)
         data.messages.append(f"read {hf.source} - {data.table.counts.get(hf.source, 0)} names")
+    data.records = build_records(cfg)
+    data.records.no_auto_mx = frozenset(n.encode() for n, _ in iface_rows)
+    data.synth = build_synth(cfg)
     data.rules = build_rules(cfg, data.messages)
     wild = [(k[1:], r) for k, r in data.rules.items() if k.startswith(WILD)]
     data.wild = sorted(wild, key=lambda item: -len(item[0]))

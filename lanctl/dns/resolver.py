@@ -20,6 +20,7 @@ from lanctl.dns import reply as rpl
 from lanctl.dns.cache import Cache, CachePolicy, cache_key
 from lanctl.dns.filters import FilterPolicy, Filters
 from lanctl.dns.forward import Done, Forwarder, ForwardPolicy, Send, Waiter
+from lanctl.dns.rewrite import ReplyRewrite
 from lanctl.dns.upstreams import LOCAL, Routes
 from lanctl.dns.wire import (
     CD,
@@ -76,6 +77,9 @@ class Resolver:
                 cfg.rebind_domain_ok,
             )
         )  # fmt: skip
+        self.rewrite = ReplyRewrite(cfg)
+        if self.rewrite.ignore_nets:
+            self.fwd.ignore = self.rewrite.ignored
         self.routes = Routes(cfg.server)
         self.replies: list[tuple[object, bytes]] = []
         for name in ("cache_hits", "forwarded", "filtered", "rebind_blocked"):
@@ -215,7 +219,13 @@ class Resolver:
                 self.logs.append(f"reply {text} is SERVFAIL")
             return
         stripped = self.filters.filtered(body) if self.filters.strips else None
-        if stripped is not None:
+        bogus = self.rewrite.active and self.rewrite.bogus(body)
+        if bogus:  # --bogus-nxdomain: NXDOMAIN, not authoritative, not cached
+            self.counters["filtered"] += 1
+            if self.log_queries:
+                self.logs.append(f"config {text} is NXDOMAIN")
+            body = rpl.Body(Rcode.NXDOMAIN, b"", (0, 0, 0), (), (), (), False)
+        elif stripped is not None:
             self.counters["filtered"] += 1
             if self.log_queries:
                 self.logs.append(f"config {text} is {stripped}")
@@ -225,6 +235,11 @@ class Resolver:
             self.logs.append(f"possible DNS-rebind attack detected: {name_text(qname)}")
             body = rpl.Body(body.flags & ~0xF, b"", (0, 0, 0), (), (), (), False)
         elif done.server is not None:
+            doctored = self.rewrite.alias(body) if self.rewrite.active else None
+            if doctored is not None:  # --alias
+                body = doctored
+                if self.log_queries:
+                    self.logs.append(f"config {text} is {rpl.summary(body)}")
             qtype, qclass = struct.unpack_from("!HH", p.question, len(p.question) - 4)
             self.cache.store(cache_key(qname, qtype, qclass, p.do), body, now, done.server.label)
         if self.log_queries:

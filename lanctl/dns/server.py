@@ -27,9 +27,11 @@ from typing import Final
 import trio
 
 from lanctl.config.model import DEFAULT_HOSTS_FILE, Config, CoreCfg, DnsCfg
+from lanctl.dns.access import LocalSubnets, service_mode
 from lanctl.dns.engine import DnsEngine
 from lanctl.dns.forward import TIMEOUT
 from lanctl.dns.hosts import HostsFile, parse_hosts
+from lanctl.dns.hostsdir import load_dirs, watch_hostsdirs
 from lanctl.dns.leases import attach, lease_names, watch_leases
 from lanctl.dns.local import LocalData, build_local
 from lanctl.dns.resolver import FORWARDED
@@ -49,7 +51,7 @@ MAX_UDP_IN: Final = 65535
 
 def check_supported(cfg: Config) -> None:
     """Refuse, before binding anything, configurations this slice cannot serve honestly."""
-    dns, core = cfg.dns, cfg.core
+    core = cfg.core
     for option, value in (
         ("interface", core.interface),
         ("except-interface", core.except_interface),
@@ -59,18 +61,14 @@ def check_supported(cfg: Config) -> None:
                 f"dns: --{option} is not implemented yet; use --listen-address with the "
                 "interface's addresses"
             )
-    if dns.local_service and not core.listen_address:
-        raise NotImplementedServiceError(
-            "dns: --local-service is not implemented yet; use --listen-address"
-        )
 
 
 def _hosts_paths(dns: DnsCfg) -> list[str]:
     """Hosts files in dnsmasq's read order: /etc/hosts, then --addn-hosts from the last given
-    to the first (dnsmasq keeps them in a list it prepends to), then --hostsdir; a
-    directory contributes its files in alphabetical order."""
+    to the first (dnsmasq keeps them in a list it prepends to); a directory contributes
+    its files in alphabetical order.  --hostsdir files are read and watched by hostsdir.py."""
     paths = [] if dns.no_hosts else [DEFAULT_HOSTS_FILE]
-    for path in (*reversed(dns.addn_hosts), *dns.hostsdir):
+    for path in reversed(dns.addn_hosts):
         if os.path.isdir(path):
             names = sorted(os.listdir(path))
             paths.extend(p for n in names if os.path.isfile(p := os.path.join(path, n)))
@@ -93,6 +91,9 @@ def load_local(dns: DnsCfg) -> LocalData:
         files.append(parse_hosts(text, path))
     local = build_local(dns, files)
     files.clear()
+    local.dirs = load_dirs(dns)
+    if local.dirs is not None:
+        local.messages.extend(local.dirs.take_messages())
     trim_heap()  # a million-line hosts file leaves much freed heap behind
     for line in failures + local.messages:
         log.info("%s", line)
@@ -110,12 +111,14 @@ class DnsHandle:
         self.addresses: list[tuple[str, int]] = []
         self.tcp_in_use = 0
         self.tcp_highest = 0
+        self.subnets: LocalSubnets | None = None  # --local-service=net
 
     def stats(self) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = dict(self.engine.stats())
         out["tcp_in_use"] = self.tcp_in_use
         out["tcp_highest"] = self.tcp_highest
         out["max_tcp_connections"] = self.dns.max_tcp_connections
+        out["refused_non_local"] = self.subnets.refused if self.subnets is not None else 0
         return out
 
     def reload(self) -> None:
@@ -150,8 +153,13 @@ class DnsHandle:
         return lines
 
 
-def _bind_targets(core: CoreCfg) -> tuple[list[tuple[socket.AddressFamily, str]], bool]:
-    """(family, address) pairs to bind and whether they are the wildcards."""
+def _bind_targets(
+    core: CoreCfg, loopback: bool = False
+) -> tuple[list[tuple[socket.AddressFamily, str]], bool]:
+    """(family, address) pairs to bind and whether they are the wildcards (or, with
+    --local-service=host, the loopback addresses: a missing ::1 is then tolerated too)."""
+    if loopback:
+        return [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")], True
     if core.listen_address:
         v4, v6 = socket.AF_INET, socket.AF_INET6
         return [(v6 if ":" in a else v4, a) for a in core.listen_address], False
@@ -177,9 +185,11 @@ def _open(
     return sock
 
 
-def open_sockets(core: CoreCfg, port: int) -> tuple[list[socket.socket], list[socket.socket]]:
+def open_sockets(
+    core: CoreCfg, port: int, loopback: bool = False
+) -> tuple[list[socket.socket], list[socket.socket]]:
     """Bind UDP and TCP sockets; NetworkError with dnsmasq's wording when one fails."""
-    targets, wildcard = _bind_targets(core)
+    targets, wildcard = _bind_targets(core, loopback)
     udp: list[socket.socket] = []
     tcp: list[socket.socket] = []
     try:
@@ -214,8 +224,12 @@ def _flush_logs(engine: DnsEngine) -> None:
         log.info("%s", line)
 
 
-async def _udp_loop(engine: DnsEngine, sock: socket.socket, io: UpstreamIO) -> None:
-    """The drain loop: recvfrom until it would block; one reply per packet, no awaits."""
+async def _udp_loop(
+    engine: DnsEngine, sock: socket.socket, io: UpstreamIO, subnets: LocalSubnets | None = None
+) -> None:
+    """The drain loop: recvfrom until it would block; one reply per packet, no awaits.
+    With --local-service, packets from sources off the connected subnets are dropped."""
+    allows = subnets.allows if subnets is not None else None
     recv, send, on_query = sock.recvfrom, sock.sendto, engine.on_query
     clock = trio.current_time
     logging_on = engine.log_queries
@@ -230,6 +244,8 @@ async def _udp_loop(engine: DnsEngine, sock: socket.socket, io: UpstreamIO) -> N
             continue
         except OSError as exc:  # e.g. ICMP errors surfaced on the socket: not fatal
             log.debug("recvfrom: %s", exc)
+            continue
+        if allows is not None and not allows(peer[0]):
             continue
         try:
             reply = on_query(data, peer, clock(), "udp", (sock, peer))
@@ -252,7 +268,9 @@ async def _udp_loop(engine: DnsEngine, sock: socket.socket, io: UpstreamIO) -> N
             await trio.lowlevel.checkpoint()
 
 
-async def _tcp_loop(handle: DnsHandle, sock: socket.socket, io: UpstreamIO) -> None:
+async def _tcp_loop(
+    handle: DnsHandle, sock: socket.socket, io: UpstreamIO, subnets: LocalSubnets | None = None
+) -> None:
     """Accept while below --max-tcp-connections; each connection gets its own task."""
     tsock = trio.socket.from_stdlib_socket(sock)
     slots = trio.Semaphore(max(1, handle.dns.max_tcp_connections))
@@ -265,6 +283,10 @@ async def _tcp_loop(handle: DnsHandle, sock: socket.socket, io: UpstreamIO) -> N
                 slots.release()
                 log.debug("accept: %s", exc)
                 await trio.sleep(0.1)  # e.g. EMFILE: do not spin
+                continue
+            if subnets is not None and not subnets.allows(peer[0]):
+                conn.close()  # --local-service: not a connected subnet
+                slots.release()
                 continue
             nursery.start_soon(_tcp_connection, handle, conn, peer, slots, io)
 
@@ -338,7 +360,10 @@ async def serve(
     if not dns.enabled:  # --port=0: DNS disabled
         task_status.started(handle)
         await trio.sleep_forever()
-    udp, tcp = open_sockets(cfg.core, dns.port)
+    mode = service_mode(cfg)  # --local-service (access.py)
+    udp, tcp = open_sockets(cfg.core, dns.port, loopback=mode == "host")
+    subnets = LocalSubnets() if mode == "net" else None
+    handle.subnets = subnets
     handle.addresses = [s.getsockname()[:2] for s in udp]
     io = UpstreamIO(engine, dns)
     try:
@@ -348,10 +373,12 @@ async def serve(
                 nursery.start_soon(poll_resolv, engine, dns, watch)
             if leases is not None:
                 nursery.start_soon(watch_leases, engine, leases)
+            if dns.hostsdir:
+                nursery.start_soon(watch_hostsdirs, engine)
             for s in udp:
-                nursery.start_soon(_udp_loop, engine, s, io)
+                nursery.start_soon(_udp_loop, engine, s, io, subnets)
             for s in tcp:
-                nursery.start_soon(_tcp_loop, handle, s, io)
+                nursery.start_soon(_tcp_loop, handle, s, io, subnets)
             task_status.started(handle)
     finally:
         io.close()

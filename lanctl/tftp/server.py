@@ -7,7 +7,8 @@ address are known.  Every transfer gets its own socket bound to that address on 
 --tftp-port-range (or any port) and driven by a worker thread (worker.py), or, with
 --tftp-single-port, shares the listener (demuxed by client address, timers in a trio task).
 Listeners are drain loops (ARCHITECTURE §5).  At start, a --tftp-root that is not a
-directory stops the service (FileSystemError, exit 3) unless --tftp-no-fail.  Decisions
+directory stops the service (FileSystemError, exit 3) unless --tftp-no-fail.  A completed
+transfer runs --dhcp-script's "tftp" action (size, peer, path; lanctl.script).  Decisions
 live in admission.py / engine.py; this module and its helpers only move bytes.
 """
 
@@ -25,9 +26,10 @@ import trio
 
 from lanctl.config.model import Config, TftpCfg
 from lanctl.errors import FileSystemError
+from lanctl.script import ScriptRunner, tftp_job
 from lanctl.service import JsonValue
 from lanctl.tftp.admission import Admitted, Refused, TftpEngine
-from lanctl.tftp.engine import Transfer
+from lanctl.tftp.engine import Outcome, Transfer
 from lanctl.tftp.files import FileSource, OsFileSystem
 from lanctl.tftp.paths import Refusal
 from lanctl.tftp.sockets import (
@@ -88,8 +90,11 @@ class TftpHandle:
 class TftpServer:
     """Sockets and tasks; every decision is delegated to the engine."""
 
-    def __init__(self, cfg: Config, nursery: trio.Nursery) -> None:
+    def __init__(
+        self, cfg: Config, nursery: trio.Nursery, script: ScriptRunner | None = None
+    ) -> None:
         self.cfg = cfg
+        self.script = script
         self.tftp = cfg.tftp
         self.engine = TftpEngine(cfg.tftp)
         self.nursery = nursery
@@ -200,6 +205,8 @@ class TftpServer:
         self.scopes.pop(peer, None)
         self.engine.finished(transfer)
         self.flush(transfer)
+        if self.script is not None and transfer.outcome is Outcome.SENT:
+            self.script.submit(tftp_job(transfer.size_sent, transfer.client, transfer.path))
 
     async def _run_transfer(
         self,
@@ -293,7 +300,11 @@ async def serve(
     listeners = open_listeners(cfg.tftp.port)
     try:
         async with trio.open_nursery() as nursery:
-            server = TftpServer(cfg, nursery)
+            runner = None
+            if cfg.tftp.dhcp_script:
+                runner = ScriptRunner(cfg.tftp.dhcp_script, cfg.tftp.dhcp_scriptuser)
+                await nursery.start(runner.run)  # the helper starts before privileges drop
+            server = TftpServer(cfg, nursery, runner)
             handle = TftpHandle(server.engine)
             handle.addresses = [s.getsockname()[:2] for s in listeners]
             for sock in listeners:

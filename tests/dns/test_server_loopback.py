@@ -34,6 +34,54 @@ HOSTS = """\
 """
 
 
+RECORDS = f"""\
+host-record=ttl.example,198.51.100.2,77
+cname=al.example,al2.example,rec.example,33
+cname=chain.example,al.example
+cname=far.example,nowhere.example
+cname=tolease.example,host1.example
+cname=c1.example,c2.example
+cname=c2.example,c3.example
+cname=c3.example,c4.example
+cname=c4.example,c5.example
+cname=c5.example,c6.example
+cname=c6.example,c7.example
+cname=c7.example,c8.example
+cname=c8.example,c9.example
+cname=c9.example,c10.example
+cname=c10.example,c11.example
+cname=c11.example,c12.example
+cname=c12.example,rec.example
+txt-record=txt.example,"hello, world",second
+txt-record=long.example,{"x" * 300}
+txt-record=empty.example
+ptr-record=7.2.0.192.in-addr.arpa,ptr.example
+ptr-record=1.2.0.192.in-addr.arpa,override.example
+ptr-record=nodata.example
+srv-host=_ldap._tcp.example,ldap.example,389,1,2
+srv-host=_ldap._tcp.example,ldap2.example,389
+srv-host=_none._tcp.example
+mx-host=mx.example,mail.example,5
+mx-host=mx2.example
+mx-target=tgt.example
+localmx
+naptr-record=naptr.example,100,10,S,SIP+D2U,,_sip._udp.example
+caa-record=caa.example,0,issue,letsencrypt.org
+dns-rr=rr.example,99,0474657374
+dns-rr=rr.example,65280,
+address=/sub.blocked.example/
+txt-record=t.sub.blocked.example,x
+synth-domain=syn.example,192.0.2.0/24,host-
+synth-domain=seq.example,198.51.100.50,198.51.100.70,internal-*
+synth-domain=plain.example,203.0.113.0/28
+synth-domain=v6.example,2001:db8::/64
+synth-domain=v6s.example,2001:db8:1::/64,n-*
+interface-name=lo.example,lo
+interface-name=lo4.example,lo/4
+dynamic-host=dl.example,0.0.1.9,lo
+"""
+
+
 @pytest.fixture
 def conf(tmp_path: Path) -> Path:
     hosts = tmp_path / "hosts"
@@ -45,6 +93,7 @@ def conf(tmp_path: Path) -> Path:
         "expand-hosts\ndomain=lan\n"
         "host-record=rec.example,198.51.100.1,2001:db8::10\n"
         "address=/blocked.example/\naddress=/ads.example/203.0.113.1\naddress=/null.example/#\n"
+        + RECORDS
     )
     return path
 
@@ -108,6 +157,71 @@ QUERIES = [
     ("null.example", "AAAA"),
     ("host1.example", "MX"),
     ("host1.example", "ANY"),
+    # static records (lanctl/dns/records.py)
+    ("al.example", "A"),
+    ("AL2.example", "AAAA"),
+    ("chain.example", "A"),
+    ("chain.example", "TXT"),
+    ("chain.example", "ANY"),
+    ("chain.example", "CNAME"),
+    ("far.example", "A"),
+    ("tolease.example", "A"),
+    ("c1.example", "A"),
+    ("c3.example", "A"),
+    ("txt.example", "TXT"),
+    ("txt.example", "A"),
+    ("txt.example", "ANY"),
+    ("long.example", "TXT"),
+    ("empty.example", "TXT"),
+    ("-x", "192.0.2.7"),
+    ("-x", "192.0.2.1"),
+    ("nodata.example", "PTR"),
+    ("_ldap._tcp.example", "SRV"),
+    ("_none._tcp.example", "SRV"),
+    ("mx.example", "MX"),
+    ("mx2.example", "MX"),
+    ("rec.example", "MX"),
+    ("rec.example", "ANY"),
+    ("naptr.example", "NAPTR"),
+    ("caa.example", "CAA"),
+    ("rr.example", "TYPE99"),
+    ("rr.example", "TYPE65280"),
+    ("rr.example", "ANY"),
+    ("ttl.example", "A"),
+    ("t.sub.blocked.example", "TXT"),
+    ("t.sub.blocked.example", "A"),
+    ("x.t.sub.blocked.example", "A"),
+    # --synth-domain and --interface-name (lanctl/dns/synth.py)
+    ("host-192-0-2-5.syn.example", "A"),
+    ("HOST-192-0-2-5.syn.example", "A"),
+    ("host-192-0-2-5.syn.example", "AAAA"),
+    ("host-192-0-2-5.syn.example", "ANY"),
+    ("host-192-000-2-5.syn.example", "A"),
+    ("192-0-2-5.syn.example", "A"),
+    ("-x", "192.0.2.5"),
+    ("internal-0.seq.example", "A"),
+    ("internal-20.seq.example", "A"),
+    ("internal-21.seq.example", "A"),
+    ("internal-05.seq.example", "A"),
+    ("-x", "198.51.100.55"),
+    ("203-0-113-3.plain.example", "A"),
+    ("-x", "203.0.113.3"),
+    ("-x", "203.0.113.30"),
+    ("2001-db8--a-5.v6.example", "AAAA"),
+    ("-x", "2001:db8::a:5"),
+    ("n-16.v6s.example", "AAAA"),
+    ("-x", "2001:db8:1::ff"),
+    ("lo.example", "A"),
+    ("lo.example", "ANY"),
+    ("lo4.example", "AAAA"),
+    ("lo4.example", "A"),
+    ("-x", "127.0.0.1"),
+    ("-x", "::1"),
+    ("dl.example", "A"),
+    ("dl.example", "ANY"),
+    # not ("-x", "127.0.1.9"): dnsmasq 2.90's PTR search over --interface-name and
+    # --dynamic-host entries of the same interface depends on their order (with
+    # interface-name=lo.example,lo first it even answers lo.example); lanctl gives dl.example.
 ]
 
 

@@ -1,0 +1,61 @@
+"""The engine's file-fed tables: --dhcp-hostsfile/--dhcp-optsfile and their -dir forms.
+
+`load` (start and SIGHUP) reads the files and the directories from scratch; `poll` (once a
+second, from the server's timer task) reads only new or changed files of --dhcp-hostsdir
+and --dhcp-optsdir and adds what they hold, as dnsmasq does with inotify.  Deleted files
+keep their entries until SIGHUP (dnsmasq man page).  Log lines as dnsmasq's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lanctl.config.grammar.dhcp_host import DhcpHost
+from lanctl.config.grammar.dhcp_option import DhcpOption
+from lanctl.dhcp4 import hostfiles
+from lanctl.dhcp4.engine import Dhcp4Engine
+from lanctl.dhcp4.hostfiles import DirWatch
+
+__all__ = ["FileTables"]
+
+log = logging.getLogger("lanctl.dhcp4")
+
+
+class FileTables:
+    """Feeds `Dhcp4Engine.set_file_hosts`/`set_file_options` from files and directories."""
+
+    def __init__(self, engine: Dhcp4Engine) -> None:
+        self.engine = engine
+        cfg = engine.cfg
+        self.hosts: list[DhcpHost] = []
+        self.options: list[DhcpOption] = []
+        self.hostsdir = DirWatch(cfg.dhcp_hostsdir, hostfiles.parse_hostsfile, count=True)
+        self.optsdir = DirWatch(cfg.dhcp_optsdir, hostfiles.parse_optsfile)
+
+    def load(self) -> None:
+        cfg = self.engine.cfg
+        if cfg.dhcp_hostsfile:
+            self.hosts, messages = hostfiles.load(cfg.dhcp_hostsfile)
+            _log(messages)
+        if cfg.dhcp_optsfile:
+            self.options, messages = hostfiles.load_opts(cfg.dhcp_optsfile)
+            _log(messages)
+        self.hostsdir.reset()
+        self.optsdir.reset()
+        self.poll(force=True)
+
+    def poll(self, force: bool = False) -> None:
+        cfg = self.engine.cfg
+        hosts_new, messages = self.hostsdir.poll()
+        _log(messages)
+        opts_new, messages = self.optsdir.poll()
+        _log(messages)
+        if (force or hosts_new) and (cfg.dhcp_hostsfile or cfg.dhcp_hostsdir):
+            self.engine.set_file_hosts([*self.hosts, *self.hostsdir.entries])
+        if (force or opts_new) and (cfg.dhcp_optsfile or cfg.dhcp_optsdir):
+            self.engine.set_file_options([*self.options, *self.optsdir.entries])
+
+
+def _log(messages: list[str]) -> None:
+    for line in messages:
+        log.info("%s", line)
