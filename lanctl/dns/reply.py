@@ -15,7 +15,19 @@ import struct
 from dataclasses import dataclass
 from typing import Final
 
-from lanctl.dns.wire import CD, HEADER, QR, RA, RD, TC, QType, Rcode, name_end, qtype_text
+from lanctl.dns.wire import (
+    CD,
+    HEADER,
+    QR,
+    RA,
+    RD,
+    TC,
+    QType,
+    Rcode,
+    name_end,
+    qtype_text,
+    skip_name,
+)
 from lanctl.errors import DecodeError
 
 _RR_FIXED: Final = struct.Struct("!HHIH")
@@ -51,26 +63,6 @@ class Body:
         return self.flags & 0xF
 
 
-def _skip_name(data: bytes, off: int) -> int:
-    n = len(data)
-    start = off
-    while True:
-        if off >= n:
-            raise DecodeError("name runs past the end of the packet")
-        length = data[off]
-        if length == 0:
-            return off + 1
-        if length & 0xC0 == 0xC0:
-            if off + 2 > n:
-                raise DecodeError("truncated compression pointer")
-            return off + 2
-        if length > 63:
-            raise DecodeError("bad label type")
-        off += length + 1
-        if off - start > 255:
-            raise DecodeError("name longer than 255 octets")
-
-
 def question_end(data: bytes) -> int:
     """Offset past the only question of a reply; DecodeError unless QDCOUNT is 1."""
     if len(data) < 12:
@@ -94,7 +86,7 @@ def parse_body(data: bytes, qend: int) -> Body:
     total = an + ns + ar
     for i in range(total):
         start = off
-        off = _skip_name(data, off)
+        off = skip_name(data, off)[0]
         if off + 10 > len(data):
             raise DecodeError("truncated resource record")
         rtype, _, ttl, rdlen = _RR_FIXED.unpack_from(data, off)

@@ -140,8 +140,8 @@ def name_end(data: bytes, off: int) -> int:
     return off
 
 
-def _skip_rr_name(data: bytes, off: int) -> tuple[int, bool]:
-    """Skip an owner name in the additional section (pointers allowed); (end, is_root)."""
+def skip_name(data: bytes, off: int) -> tuple[int, bool]:
+    """Skip a record's owner name (compression pointers allowed); (end, is_root)."""
     n = len(data)
     start = off
     while True:
@@ -167,7 +167,7 @@ def _parse_additional(data: bytes, off: int, count: int) -> tuple[int, bool]:
     size = 0
     do = False
     for _ in range(count):
-        off, is_root = _skip_rr_name(data, off)
+        off, is_root = skip_name(data, off)
         if off + 10 > n:
             raise DecodeError("truncated resource record in additional section")
         rtype, rclass, ttl, rdlen = _RR_FIXED.unpack_from(data, off)
