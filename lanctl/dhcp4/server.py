@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import logging
+import os
 import random
 import socket
 import struct
@@ -36,7 +37,7 @@ from lanctl.dhcp4.effects import Effect, LeaseChanged, Log, Send
 from lanctl.dhcp4.engine import Dhcp4Engine
 from lanctl.dhcp4.filetables import FileTables
 from lanctl.dhcp4.scripting import LeaseScript, init_leases
-from lanctl.errors import DecodeError, NetworkError
+from lanctl.errors import DecodeError, FileSystemError, NetworkError
 from lanctl.script import ScriptRunner
 from lanctl.service import JsonValue
 from lanctl.store.backend import LeaseBackend, MemoryBackend
@@ -284,6 +285,9 @@ async def _timer_loop(adapter: Adapter, tables: FileTables) -> None:
         await trio.sleep(wait)
 
 
+LEASE_RETRY: Final = 60.0  # dnsmasq: a failed lease-file write is retried after a minute
+
+
 class LeaseFileWriter:
     """dnsmasq's lease file, rewritten atomically at most once per `interval` seconds.
 
@@ -291,6 +295,12 @@ class LeaseFileWriter:
     before each reply); rendering and writing run in a worker thread so a large file never
     stalls the receive loop (lanctl.store.mirror.LeaseFileMirror does the same work
     synchronously, which cost drops under load).
+
+    After the supervisor drops root, the lease file's directory is often not writable
+    (/var/lib/misc), so the atomic temp-file-and-rename fails.  Like dnsmasq, the file is
+    opened before the drop and then rewritten in place through that descriptor.  A write
+    that still fails is logged and retried after LEASE_RETRY: it never stops the server
+    (the leases themselves are safe in the store).
     """
 
     def __init__(self, path: str, interval: float = 1.0) -> None:
@@ -298,6 +308,12 @@ class LeaseFileWriter:
         self.interval = interval
         self.dirty = True
         self.last = -interval
+        try:
+            self.fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise FileSystemError(
+                f"cannot open or create lease file {path}: {exc.strerror}"
+            ) from exc
 
     def due(self, now: float) -> bool:
         if not self.dirty or now < self.last + self.interval:
@@ -311,7 +327,44 @@ class LeaseFileWriter:
 
     def write(self, leases: LeaseFile) -> None:
         v4 = tuple(sorted(leases.v4, key=lambda x: int(x.address)))
-        write_atomic(self.path, render(LeaseFile(v4, leases.server_duid, leases.v6)))
+        text = render(LeaseFile(v4, leases.server_duid, leases.v6))
+        try:
+            self._write(text)
+        except OSError as exc:
+            log.error(
+                "failed to write %s: %s (retry in %ds)",
+                self.path,
+                exc.strerror or exc,
+                int(LEASE_RETRY),
+            )
+            self.dirty = True
+            self.last += LEASE_RETRY - self.interval
+
+    def _write(self, text: str) -> None:
+        try:
+            write_atomic(self.path, text)
+        except FileSystemError as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, PermissionError) or self.fd is None:
+                raise cause if isinstance(cause, OSError) else OSError(str(exc)) from exc
+            data = text.encode("utf-8")  # in place, through the descriptor opened as root
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, data, 0)
+            os.fsync(self.fd)
+            return
+        # The rename made a new file: follow it, so a later in-place write lands there.
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            return
+        if self.fd is not None:
+            os.close(self.fd)
+        self.fd = fd
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def open_store(cfg: Config) -> tuple[LeaseBackend, LeaseFileWriter | None]:
@@ -381,5 +434,7 @@ async def serve(
             if mirror is not None:
                 mirror.write(mirror.snapshot(engine, backend))
         finally:
+            if mirror is not None:
+                mirror.close()
             backend.close()
             sock.close()
