@@ -96,6 +96,8 @@ def build_dns(view: ConsumerView) -> DnsCfg:
         synth_domain=tuple(view.all("synth-domain")),
         interface_name=tuple(view.all("interface-name")),
         dynamic_host=tuple(view.all("dynamic-host")),
+        no_round_robin=view.has("no-round-robin"),
+        localise_queries=view.has("localise-queries"),
         log_queries=view.has("log-queries"),
         edns_packet_max=_one(view, "edns-packet-max", 1232),
         max_tcp_connections=_one(view, "max-tcp-connections", 20),
@@ -133,6 +135,11 @@ def _ranges(view: ConsumerView) -> list[object]:
     return list(view.all("dhcp-range"))
 
 
+def _tag_lines(view: ConsumerView, name: str) -> tuple[tuple[object, ...], ...]:
+    """One TagRef tuple per line of a tag-list option (no value: the empty tuple)."""
+    return tuple(cast(tuple[object, ...], t) if t else () for t in view.all(name))
+
+
 def build_dhcp4(view: ConsumerView) -> Dhcp4Cfg:
     ranges = tuple(r for r in _ranges(view) if isinstance(r, g.Dhcp4Range) and r.mode != "proxy")
     leasefile = _one(view, "dhcp-leasefile", DEFAULT_LEASE_FILE)
@@ -150,6 +157,17 @@ def build_dhcp4(view: ConsumerView) -> Dhcp4Cfg:
         dhcp_boot=tuple(view.all("dhcp-boot")),
         dhcp_broadcast=tuple(cast(tuple[object, ...], t) for t in view.all("dhcp-broadcast")),
         tag_if=tuple(view.all("tag-if")),
+        dhcp_vendorclass=tuple(view.all("dhcp-vendorclass")),
+        dhcp_userclass=tuple(view.all("dhcp-userclass")),
+        dhcp_circuitid=tuple(view.all("dhcp-circuitid")),
+        dhcp_remoteid=tuple(view.all("dhcp-remoteid")),
+        dhcp_subscrid=tuple(view.all("dhcp-subscrid")),
+        dhcp_mac=tuple(view.all("dhcp-mac")),
+        dhcp_match=tuple(view.all("dhcp-match")),
+        dhcp_name_match=tuple(view.all("dhcp-name-match")),
+        dhcp_ignore=_tag_lines(view, "dhcp-ignore"),
+        dhcp_ignore_names=_tag_lines(view, "dhcp-ignore-names"),
+        dhcp_generate_names=_tag_lines(view, "dhcp-generate-names"),
         domain=tuple(view.all("domain")),
         dhcp_hostsfile=tuple(str(p) for p in view.all("dhcp-hostsfile") if p),
         dhcp_optsfile=tuple(str(p) for p in view.all("dhcp-optsfile") if p),
@@ -182,6 +200,7 @@ def build_tftp(view: ConsumerView) -> TftpCfg:
     return TftpCfg(
         enable_tftp=view.has("enable-tftp"),
         enable_tftp_interfaces=tuple(i for i in _flat(view, "enable-tftp") if i),
+        no_dhcp_interface=tuple(i for i in _flat(view, "no-dhcp-interface") if i),
         tftp_root=tuple(view.all("tftp-root")),
         tftp_unique_root=(
             (str(_one(view, "tftp-unique-root", "")) or "ip").lower()

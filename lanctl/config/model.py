@@ -78,6 +78,8 @@ class DnsCfg:
     synth_domain: tuple[object, ...] = ()  # lanctl/dns/synth.py
     interface_name: tuple[object, ...] = ()
     dynamic_host: tuple[object, ...] = ()
+    no_round_robin: bool = False  # lanctl/dns/answers.py Rotor
+    localise_queries: bool = False  # lanctl/dns/localise.py
     log_queries: bool = False
     edns_packet_max: int = 1232
     max_tcp_connections: int = 20
@@ -129,6 +131,17 @@ class Dhcp4Cfg:
     dhcp_broadcast: tuple[tuple[object, ...], ...] = ()  # one TagRef tuple per line
     tag_if: tuple[object, ...] = ()
     domain: tuple[object, ...] = ()  # DomainSpec rows
+    dhcp_vendorclass: tuple[object, ...] = ()  # TagMatch rows
+    dhcp_userclass: tuple[object, ...] = ()  # TagMatch rows
+    dhcp_circuitid: tuple[object, ...] = ()  # TagMatch rows
+    dhcp_remoteid: tuple[object, ...] = ()  # TagMatch rows
+    dhcp_subscrid: tuple[object, ...] = ()  # TagMatch rows
+    dhcp_mac: tuple[object, ...] = ()  # DhcpMac rows
+    dhcp_match: tuple[object, ...] = ()  # DhcpMatch rows
+    dhcp_name_match: tuple[object, ...] = ()  # NameMatch rows
+    dhcp_ignore: tuple[tuple[object, ...], ...] = ()  # one TagRef tuple per line
+    dhcp_ignore_names: tuple[tuple[object, ...], ...] = ()  # one TagRef tuple per line
+    dhcp_generate_names: tuple[tuple[object, ...], ...] = ()  # one TagRef tuple per line
     dhcp_hostsfile: tuple[str, ...] = ()
     dhcp_optsfile: tuple[str, ...] = ()
     dhcp_hostsdir: tuple[str, ...] = ()
@@ -173,6 +186,7 @@ class RaCfg:
 class TftpCfg:
     enable_tftp: bool = False
     enable_tftp_interfaces: tuple[str, ...] = ()
+    no_dhcp_interface: tuple[str, ...] = ()  # --no-dhcp-interface: no TFTP there either
     tftp_root: tuple[object, ...] = ()
     tftp_unique_root: str | None = None  # None: off; "ip" or "mac"
     tftp_secure: bool = False

@@ -5,13 +5,15 @@ compression pointer to the question (0xC00C, RFC 1035 §4.1.4), so one rendering
 client: the reply is the client's ID and question (its case echoed back, as dnsmasq does)
 plus the stored RRs plus an OPT record when the query had EDNS (RFC 6891 §7).  Truncation
 (RFC 1035 §4.2.1, RFC 6891 §6.2.5): as many whole RRs as fit the limit, then TC=1, as dnsmasq.
+Round-robin (dnsmasq's default, off with --no-round-robin): a `Rotor` holds the rotations of
+a multi-address hosts answer, pre-rendered, and each use answers the next one (left by one RR).
 """
 
 from __future__ import annotations
 
 import bisect
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from lanctl.dns.local import LocalAnswer
@@ -20,6 +22,7 @@ from lanctl.dns.wire import AA, CD, HEADER, QR, RA, RD, TC, QClass, QType, Query
 _RR_HEAD: Final = struct.Struct("!HHHIH")  # owner pointer, type, class, TTL, RDLENGTH
 _RR_TAIL: Final = struct.Struct("!HHIH")  # type, class, TTL, RDLENGTH after an owner name
 _QNAME_POINTER: Final = 0xC00C
+ROTATE_PRERENDER: Final = 64  # larger rotating answers are rendered per query
 NAME_MARK: Final = "\0"  # replaced by the client's spelling of the name in log lines
 
 
@@ -31,6 +34,32 @@ class Rendered:
     rrs: bytes
     ends: tuple[int, ...]  # cumulative end offset of each RR inside `rrs`
     logs: tuple[str, ...]  # dnsmasq log lines; NAME_MARK stands for the queried name
+    rotor: Rotor | None = None  # set on the memoised head of a round-robin answer
+
+
+class Rotor:
+    """The successive orders of a round-robin answer: rotation k starts at the k-th record
+    (dnsmasq 2.90 moves the first record answered to the end of its list: checked with dig).
+    Mutable by design: one position per (name, type), shared by the fast and full paths."""
+
+    __slots__ = ("_ans", "_next", "_qtype", "_variants")
+
+    def __init__(self, ans: LocalAnswer, qtype: int) -> None:
+        self._ans = ans
+        self._qtype = qtype
+        n = len(ans.rrs)
+        self._variants = tuple(self._render(k) for k in range(n)) if n <= ROTATE_PRERENDER else ()
+        self._next = 0
+
+    def _render(self, k: int) -> Rendered:
+        rrs = self._ans.rrs
+        return render_local(replace(self._ans, rrs=rrs[k:] + rrs[:k]), self._qtype)
+
+    def step(self) -> Rendered:
+        """The answer for this query; the next query gets the following rotation."""
+        k = self._next
+        self._next = (k + 1) % len(self._ans.rrs)
+        return self._variants[k] if self._variants else self._render(k)
 
 
 def render_local(ans: LocalAnswer, qtype: int) -> Rendered:
@@ -57,6 +86,12 @@ def render_local(ans: LocalAnswer, qtype: int) -> Rendered:
         logs.append(f"config {NAME_MARK} is {ans.what}")
     flags = (AA if ans.rrs else 0) | ans.rcode
     return Rendered(flags, b"".join(parts), tuple(ends), tuple(logs))
+
+
+def render_rotating(ans: LocalAnswer, qtype: int) -> Rendered:
+    """The memo entry of a round-robin answer: its first order, carrying the Rotor."""
+    rotor = Rotor(ans, qtype)
+    return replace(render_local(ans, qtype), rotor=rotor)
 
 
 def render_txt(text: str, qclass: int, ttl: int = 0) -> Rendered:

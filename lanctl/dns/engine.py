@@ -18,11 +18,13 @@ Rules / theory of operation:
 - Cache hits of plain UDP queries (no EDNS) are served on the fast path too: the stored
   reply body with the client's ID and question, TTLs patched once a second (cache.fast).
 - Class CHAOS TXT/ANY for cachesize.bind, insertions.bind, evictions.bind, misses.bind,
-  hits.bind, auth.bind, servers.bind and version.bind answer statistics, as dnsmasq does.
+  hits.bind, auth.bind, servers.bind and version.bind answer statistics, as dnsmasq does
+  (chaos.py).
   Other classes: REFUSED.
 - Answers are rendered once and memoised by (lowercased qname, qtype, qclass); a hit costs
-  a dict lookup and one bytes concatenation (ARCHITECTURE §5).  The memo is bounded and is
-  dropped by `clear_cache()` and when local data is replaced (SIGHUP).
+  a dict lookup and one bytes concatenation (ARCHITECTURE §5); round-robin answers keep
+  their rotations pre-rendered (answers.Rotor; off with --no-round-robin).  The memo is
+  bounded and is dropped by `clear_cache()` and when local data is replaced (SIGHUP).
 - UDP replies are cut to 512 bytes without EDNS, else to min(client size, edns-packet-max)
   (never below 512), keeping whole RRs and setting TC; TCP replies are never cut.
 - "hits" counts every query answered without forwarding (dnsmasq's hits.bind counts the
@@ -40,13 +42,16 @@ from lanctl.config.model import DnsCfg
 from lanctl.dns.answers import (
     NAME_MARK,
     Rendered,
+    Rotor,
     build_reply,
     render_empty,
     render_local,
-    render_txt,
+    render_rotating,
 )
+from lanctl.dns.chaos import CHAOS, chaos_answer
 from lanctl.dns.forward import Send
 from lanctl.dns.local import LocalAnswer, LocalData
+from lanctl.dns.localise import Net
 from lanctl.dns.resolver import Resolver
 from lanctl.dns.upstreams import Routes, labels_of
 from lanctl.dns.wire import (
@@ -74,11 +79,6 @@ Peer = tuple[str, int] | tuple[str, int, int, int]
 Transport = Literal["udp", "tcp"]
 MEMO_MAX: Final = 65536  # pre-rendered answers kept; the memo is emptied when full
 TCP_LIMIT: Final = 65535  # RFC 1035 §4.2.2 two-octet length prefix
-_CHAOS_NAMES: Final = (
-    "cachesize", "insertions", "evictions", "misses", "hits", "auth", "servers", "version",
-)  # fmt: skip
-_CHAOS: Final = {b"".join(bytes([len(n)]) + n.encode() for n in (name, "bind")) + b"\x00": name
-                 for name in _CHAOS_NAMES}  # fmt: skip
 _REFUSED_LOG: Final = "config error is REFUSED (EDE: not ready)"
 
 
@@ -103,6 +103,9 @@ class DnsEngine:
         self._memo: dict[tuple[bytes, int, int], Rendered] = {}
         # Fast-path entries: qname + raw QTYPE/QCLASS -> (count octets, answer RRs).
         self._fast: dict[bytes, tuple[bytes, bytes]] = {}
+        self._rot: dict[bytes, tuple[bytes, Rotor]] = {}  # the same for round-robin answers
+        self._netdep = render_empty(Rcode.NOERROR, False, "")  # memo mark: see _by_net
+        self._by_net: dict[tuple[tuple[bytes, int, int], Net | None], Rendered] = {}
         self.fast_hits = 0
         self.fast_cache_hits = 0  # the part of fast_hits answered from the cache
         self._refused = render_empty(Rcode.REFUSED, False, _REFUSED_LOG)
@@ -128,10 +131,11 @@ class DnsEngine:
         now: float,
         transport: Transport = "udp",
         dest: object = None,
+        net: Net | None = None,
     ) -> bytes | None:
         """Answer one query: the reply bytes, None to drop, or FORWARDED (the answer goes to
-        `dest` later, see take_actions).  `now` is monotonic seconds.  Never raises for bad
-        input."""
+        `dest` later, see take_actions).  `now` is monotonic seconds; `net` the subnet the
+        query arrived on, when known (--localise-queries).  Never raises for bad input."""
         # Fast path (ARCHITECTURE §5): a plain UDP query (QR=0, opcode 0, QDCOUNT=1, no other
         # records) for an answer already rendered.  The name ends at the first zero octet;
         # a zero inside a binary label gives a slice that is not a well-formed name and so
@@ -143,14 +147,18 @@ class DnsEngine:
         ):
             end = data.find(0, 12) + 5
             if end > 16 and len(data) >= end:
-                hit = self._fast.get(data[12 : end - 4].lower() + data[end - 4 : end])
+                fk = data[12 : end - 4].lower() + data[end - 4 : end]
+                hit = self._fast.get(fk)
+                if hit is None and self._rot:
+                    rot = self._rot.get(fk)
+                    if rot is not None:
+                        hit = (rot[0], rot[1].step().rrs)
                 if hit is not None:
                     self.fast_hits += 1
                     flags = bytes((0x84 | (data[2] & 0x01), 0x80 | (data[3] & 0x10)))
                     return data[:2] + flags + hit[0] + data[12:end] + hit[1]
                 if self.cache.size:
-                    ck = data[12 : end - 4].lower() + data[end - 4 : end] + b"\x00"
-                    cached = self.cache.fast(ck, now, MIN_UDP - end)
+                    cached = self.cache.fast(fk + b"\x00", now, MIN_UDP - end)
                     if cached is not None:
                         self.fast_hits += 1
                         self.fast_cache_hits += 1
@@ -179,7 +187,11 @@ class DnsEngine:
         key = (q.qname_lower, q.qtype, q.qclass)
         r = self._memo.get(key)
         if r is None:
-            r = self._resolve(q, key)
+            r = self._resolve(q, key, net)
+        elif r is self._netdep:  # --localise-queries: one answer per arrival subnet
+            r = self._by_net.get((key, net)) or self._resolve(q, key, net)
+        if r.rotor is not None:
+            r = r.rotor.step()
         if r is self._refused and q.qclass == QClass.IN:  # memoised too: "not local"
             return self.resolver.query(data, q, peer, now, transport, dest)
         rcode = r.flags & 0xF
@@ -255,29 +267,41 @@ class DnsEngine:
             return None
         return error_reply(data, q, Rcode.SERVFAIL, edns_size=self._edns_max)
 
-    def _resolve(self, q: Query, key: tuple[bytes, int, int]) -> Rendered:
+    def _resolve(self, q: Query, key: tuple[bytes, int, int], net: Net | None) -> Rendered:
         if q.qclass == QClass.IN:
-            ans = self.local.answer(q.qname_lower, q.qtype)
+            ans = self.local.answer(q.qname_lower, q.qtype, net)
             if (
                 ans is not None
                 and self.routes.has_domains
                 and self._server_wins(q.qname_lower, ans)
             ):
                 ans = None
-            r = self._refused if ans is None else render_local(ans, q.qtype)
+            if ans is None:
+                r = self._refused
+            elif ans.rotate and not self.cfg.no_round_robin:
+                r = render_rotating(ans, q.qtype)
+            else:
+                r = render_local(ans, q.qtype)
             if len(self._memo) >= MEMO_MAX:
-                self._memo.clear()
-                self._fast.clear()
+                self._drop_rendered()
+            if ans is not None and ans.netdep:
+                self._memo[key] = self._netdep
+                self._by_net[(key, net)] = r
+                return r  # never on the fast path, which does not know the subnet
             self._memo[key] = r
             fits = r.ends and q.question_end + r.ends[-1] <= MIN_UDP
             if fits and r.flags == AA and not self.log_queries:
                 # Positive answer that fits 512 bytes: also serve it from the fast path
                 # (never with --log-queries: every query must then be logged).
                 counts = struct.pack("!HHHH", 1, len(r.ends), 0, 0)
-                self._fast[q.qname_lower + struct.pack("!HH", q.qtype, q.qclass)] = (counts, r.rrs)
+                fk = q.qname_lower + struct.pack("!HH", q.qtype, q.qclass)
+                if r.rotor is not None:
+                    self._rot[fk] = (counts, r.rotor)
+                else:
+                    self._fast[fk] = (counts, r.rrs)
             return r
         if q.qclass == QClass.CH and q.qtype in (QType.TXT, QType.ANY):
-            which = _CHAOS.get(q.qname_lower)
+            which = CHAOS.get(q.qname_lower)
             if which is not None:
                 return self._chaos(which)
         return self._refused
@@ -302,16 +326,7 @@ class DnsEngine:
         return True
 
     def _chaos(self, which: str) -> Rendered:
-        if which == "servers":
-            rdata = self.resolver.servers_txt()
-            if rdata is None:
-                # dnsmasq sends a TXT RR with empty RDATA here when it has no servers, which
-                # dig reports as malformed; an empty NOERROR answer says the same, validly.
-                return render_empty(Rcode.NOERROR, True, f"config {NAME_MARK} is <TXT>")
-            rec = struct.pack("!HHHIH", 0xC00C, QType.TXT, QClass.CH, 0, len(rdata)) + rdata
-            return Rendered(AA, rec, (len(rec),), (f"config {NAME_MARK} is <TXT>",))
-        if which == "version":
-            return render_txt(self.version, QClass.CH)
+        servers = self.resolver.servers_txt() if which == "servers" else None
         values = {
             "cachesize": self.cfg.cache_size,
             "insertions": self.cache.insertions,
@@ -320,7 +335,7 @@ class DnsEngine:
             "hits": self.counters["hits"] + self.fast_hits,
             "auth": 0,
         }
-        return render_txt(str(values[which]), QClass.CH)
+        return chaos_answer(which, self.version, servers, values)
 
     def _log_query(self, q: Query, r: Rendered, peer: Peer) -> None:
         name = name_text(q.qname)
@@ -337,9 +352,14 @@ class DnsEngine:
     def clear_cache(self) -> int:
         """Drop every pre-rendered answer and cached reply; returns how many there were."""
         n = len(self._memo) + self.cache.clear()
+        self._drop_rendered()
+        return n
+
+    def _drop_rendered(self) -> None:
         self._memo.clear()
         self._fast.clear()
-        return n
+        self._rot.clear()
+        self._by_net.clear()
 
     def set_routes(self, routes: Routes) -> None:
         """Replace the upstream table (resolv.conf changed, SIGHUP)."""
@@ -348,14 +368,12 @@ class DnsEngine:
     def local_changed(self) -> None:
         """The local data changed in place (DHCP lease names): drop pre-rendered answers,
         including the memoised "not local" ones; the cache of forwarded replies stays."""
-        self._memo.clear()
-        self._fast.clear()
+        self._drop_rendered()
 
     def set_local(self, local: LocalData) -> None:
         """Replace the local data (SIGHUP reload); pre-rendered answers are dropped."""
         self.local = local
-        self._memo.clear()
-        self._fast.clear()
+        self._drop_rendered()
         self.cache.clear()  # dnsmasq empties its cache on SIGHUP
 
     def stats(self) -> dict[str, int]:

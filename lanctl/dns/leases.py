@@ -88,3 +88,27 @@ async def watch_leases(engine: DnsEngine, leases: LeaseNames) -> None:
                 _drop_rendered(engine)
     finally:
         leases.backend.close()
+
+
+async def follow_leases(engine: DnsEngine, cfg: Config, leases: LeaseNames | None) -> None:
+    """Serve lease names; when the store does not exist yet, wait for it to appear.
+
+    In `lanctl all` the DHCP service creates the store after DNS has started, and a
+    standalone `lanctl dns serve` may start before `lanctl dhcp serve`: in both cases the
+    names must show up once the store exists, without a restart.
+    """
+    path, _ = store_paths(cfg.dhcp4.lease_store, cfg.dhcp4.dhcp_leasefile)
+    while leases is None:
+        if path is None:
+            return
+        await trio.sleep(REFRESH)
+        try:
+            present = await trio.Path(path).exists()
+        except OSError as exc:  # e.g. a directory the run-as user may not enter
+            log.warning("DHCP names not served: cannot look for %s: %s", path, exc.strerror)
+            return
+        if present:
+            leases = lease_names(cfg)
+            if leases is not None:
+                attach(engine, leases)
+    await watch_leases(engine, leases)

@@ -10,6 +10,9 @@ Implements dnsmasq's precedence, checked against dnsmasq 2.90 with dig:
    gives NXDOMAIN, or NODATA when the name exists locally, has children in local data, or
    the rule also carries addresses (the pre-2.86 "--address + --local" NoData form);
 3. else nothing local: the caller forwards (or, with no upstream, answers REFUSED).
+Several A (or AAAA) records of one hosts/--host-record/lease name are marked `rotate`
+(dnsmasq round-robins those, not --address ones; answers.py Rotor); --localise-queries
+keeps only the IPv4 ones on the query's arrival subnet (localise.py).
 PTR: an address gets one PTR, from the first source that names it: --host-record first,
 then hosts files in read order (the first name of the line, expanded by --expand-hosts),
 then leases.  Names live in the compact `lanctl.store.names.NameTable`; lease names in
@@ -25,6 +28,7 @@ from typing import Final
 
 from lanctl.config.model import DnsCfg
 from lanctl.dns.hostsdir import HostsDirs
+from lanctl.dns.localise import Net, localise
 from lanctl.dns.qnames import IN_ADDR, IP6, addr_text, dotted, reverse_addr, suffixes, to_wire
 from lanctl.dns.records import LocalRR, Records, build_records
 from lanctl.dns.rules import (
@@ -56,6 +60,8 @@ class LocalAnswer:
     rcode: int
     rrs: tuple[LocalRR, ...]
     what: str = ""  # for empty answers: "NXDOMAIN", "NODATA-IPv4", "NODATA-IPv6", "NODATA"
+    rotate: bool = False  # several A/AAAA of hosts/--host-record/leases: round-robin them
+    netdep: bool = False  # --localise-queries: the answer depends on the arrival subnet
 
 
 def _rtype(addr: bytes) -> int:
@@ -65,8 +71,9 @@ def _rtype(addr: bytes) -> int:
 class LocalData:
     """Name tables built once per (re)load, plus the lease names refreshed from the store."""
 
-    def __init__(self, local_ttl: int = 0) -> None:
+    def __init__(self, local_ttl: int = 0, localise_queries: bool = False) -> None:
         self.local_ttl = local_ttl
+        self.localise_queries = localise_queries  # localise.py
         self.table = NameTable()
         self.leases: LeaseNames | None = None
         self.clock = 0.0  # time of the last look at the leases (their TTLs count from it)
@@ -113,15 +120,17 @@ class LocalData:
 
     # ---- queries ---------------------------------------------------------------
 
-    def answer(self, qname: bytes, qtype: int) -> LocalAnswer | None:
-        """The local answer for a class-IN question, or None when local data has none."""
+    def answer(self, qname: bytes, qtype: int, net: Net | None = None) -> LocalAnswer | None:
+        """The local answer for a class-IN question, or None when local data has none;
+        `net`: the subnet the query arrived on (--localise-queries)."""
         name = dotted(qname)
         recs = self.records
         if recs and name is not None and name in recs.cnames:
-            return self._cname_answer(name, qtype)
+            return self._cname_answer(name, qtype, net)
         rrs: list[LocalRR] = []
+        netdep = False
         if name is not None:
-            rrs = self._name_rrs(name, qtype)
+            rrs, netdep = self._name_rrs(name, qtype, net)
         if qtype in (QType.PTR, QType.ANY) and (qname.endswith(IN_ADDR) or qname.endswith(IP6)):
             addr = reverse_addr(qname)
             if addr is not None and not any(rr.rtype == QType.PTR for rr in rrs):
@@ -129,20 +138,27 @@ class LocalData:
         if not rrs and self.synth:
             rrs = synth_rrs(self.synth, qname, name, qtype, self.local_ttl)
         if rrs:
-            return LocalAnswer(0, tuple(rrs))
+            rotate = qtype in (QType.A, QType.AAAA) and len(rrs) > 1
+            rotate = rotate and not any(r.owner for r in rrs)
+            return LocalAnswer(0, tuple(rrs), rotate=rotate, netdep=netdep)
         if not self.rules:
             return None
         rule = self.match_rule(qname)
         return self._rule_answer(qname, qtype, rule) if rule is not None else None
 
-    def _name_rrs(self, name: bytes, qtype: int) -> list[LocalRR]:
-        """A/AAAA of hosts, --host-record and leases, then the static records of `name`."""
+    def _name_rrs(
+        self, name: bytes, qtype: int, net: Net | None = None
+    ) -> tuple[list[LocalRR], bool]:
+        """A/AAAA of hosts, --host-record and leases, then the static records of `name`;
+        and whether --localise-queries makes them depend on the arrival subnet."""
         rrs: list[LocalRR] = []
-        if qtype == QType.ANY:  # A records first, then AAAA, as dnsmasq
-            rrs.extend(self._forward_rrs(name, QType.A))
+        netdep = False
+        if qtype in (QType.A, QType.ANY):  # A records first, then AAAA, as dnsmasq
+            v4 = self._forward_rrs(name, QType.A)
+            netdep = self.localise_queries and len(v4) > 1
+            rrs.extend(localise(v4, net) if netdep and net is not None else v4)
+        if qtype in (QType.AAAA, QType.ANY):
             rrs.extend(self._forward_rrs(name, QType.AAAA))
-        elif qtype in (QType.A, QType.AAAA):
-            rrs.extend(self._forward_rrs(name, qtype))
         recs = self.records
         if recs:
             rrs.extend(recs.get(name, qtype))
@@ -150,9 +166,9 @@ class LocalData:
                 mx = recs.auto_mx(name)
                 if mx is not None:
                     rrs.append(mx)
-        return rrs
+        return rrs, netdep
 
-    def _cname_answer(self, name: bytes, qtype: int) -> LocalAnswer:
+    def _cname_answer(self, name: bytes, qtype: int, net: Net | None) -> LocalAnswer:
         """--cname: the whole chain of local CNAMEs (dnsmasq 2.90 sets no length limit; loops
         are refused when the config is read), then the target's records of the asked type
         when the target is local (else the client follows the last CNAME itself)."""
@@ -170,12 +186,11 @@ class LocalData:
             owner, cur = wire, key
             if qtype == QType.CNAME:
                 return LocalAnswer(0, tuple(rrs))
+        netdep = False
         if cur not in cnames:
-            rrs.extend(
-                LocalRR(rr.rtype, rr.ttl, rr.rdata, rr.source, rr.text, owner)
-                for rr in self._name_rrs(cur, qtype)
-            )
-        return LocalAnswer(0, tuple(rrs))
+            found, netdep = self._name_rrs(cur, qtype, net)
+            rrs.extend(LocalRR(r.rtype, r.ttl, r.rdata, r.source, r.text, owner) for r in found)
+        return LocalAnswer(0, tuple(rrs), netdep=netdep)
 
     def match_rule(self, qname: bytes) -> DomainRule | None:
         """dnsmasq's domain matching: whole labels, longest first; then "//" (unqualified
@@ -318,7 +333,7 @@ def _packed(addr: object) -> bytes | None:
 
 def build_local(cfg: DnsCfg, hosts_files: Sequence[HostsFile]) -> LocalData:
     """Build the tables from the config and the already-parsed hosts files (in read order)."""
-    data = LocalData(cfg.local_ttl)
+    data = LocalData(cfg.local_ttl, cfg.localise_queries)
     b = NameTableBuilder()
     iface_rows = interface_rows(cfg)  # --interface-name (synth.py)
     for iname, iaddr in iface_rows:

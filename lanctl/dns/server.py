@@ -10,7 +10,9 @@ and a 10 s idle timeout.  Binding: no --listen-address: the wildcard 0.0.0.0 and
 filters unless --bind-interfaces; answering the same queries, we always bind them).
 Forwarding (upstream_io.py): one connected UDP socket per upstream attempt, read through
 one epoll set, and a timer task driven by engine.next_deadline()/on_timer(); resolv.conf is
-polled once a second unless --no-poll.
+polled once a second unless --no-poll.  --localise-queries (localise.py): a UDP socket bound
+to one address and a TCP connection know the subnet queries arrive on; the wildcard UDP
+sockets do not (that would need IP_PKTINFO), so their queries are not localised.
 Not yet: --interface/--except-interface, --local-service.
 """
 
@@ -27,13 +29,14 @@ from typing import Final
 import trio
 
 from lanctl.config.model import DEFAULT_HOSTS_FILE, Config, CoreCfg, DnsCfg
-from lanctl.dns.access import LocalSubnets, service_mode
+from lanctl.dns.access import IPNetwork, LocalSubnets, connected_networks, service_mode
 from lanctl.dns.engine import DnsEngine
 from lanctl.dns.forward import TIMEOUT
 from lanctl.dns.hosts import HostsFile, parse_hosts
 from lanctl.dns.hostsdir import load_dirs, watch_hostsdirs
-from lanctl.dns.leases import attach, lease_names, watch_leases
+from lanctl.dns.leases import attach, follow_leases, lease_names
 from lanctl.dns.local import LocalData, build_local
+from lanctl.dns.localise import Net, arrival_net
 from lanctl.dns.resolver import FORWARDED
 from lanctl.dns.upstream_io import UpstreamIO, load_routes, poll_resolv, resolv_watch
 from lanctl.errors import NetworkError, NotImplementedServiceError
@@ -112,6 +115,11 @@ class DnsHandle:
         self.tcp_in_use = 0
         self.tcp_highest = 0
         self.subnets: LocalSubnets | None = None  # --local-service=net
+        self.nets: list[IPNetwork] | None = None  # --localise-queries: connected networks
+
+    def arrival(self, local: str) -> Net | None:
+        """The subnet of a local address queries arrive on (--localise-queries, localise.py)."""
+        return arrival_net(local, self.nets) if self.nets is not None else None
 
     def stats(self) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = dict(self.engine.stats())
@@ -225,10 +233,15 @@ def _flush_logs(engine: DnsEngine) -> None:
 
 
 async def _udp_loop(
-    engine: DnsEngine, sock: socket.socket, io: UpstreamIO, subnets: LocalSubnets | None = None
+    engine: DnsEngine,
+    sock: socket.socket,
+    io: UpstreamIO,
+    subnets: LocalSubnets | None = None,
+    net: Net | None = None,
 ) -> None:
     """The drain loop: recvfrom until it would block; one reply per packet, no awaits.
-    With --local-service, packets from sources off the connected subnets are dropped."""
+    With --local-service, packets from sources off the connected subnets are dropped.
+    `net`: the subnet of the socket's address (--localise-queries; None when wildcard)."""
     allows = subnets.allows if subnets is not None else None
     recv, send, on_query = sock.recvfrom, sock.sendto, engine.on_query
     clock = trio.current_time
@@ -248,7 +261,7 @@ async def _udp_loop(
         if allows is not None and not allows(peer[0]):
             continue
         try:
-            reply = on_query(data, peer, clock(), "udp", (sock, peer))
+            reply = on_query(data, peer, clock(), "udp", (sock, peer), net)
         except Exception:  # per-packet boundary (convention 4): log, SERVFAIL, carry on
             log.exception("error answering DNS query from %s", peer[0])
             reply = engine.servfail(data)
@@ -301,6 +314,7 @@ async def _tcp_connection(
     handle.tcp_in_use += 1
     handle.tcp_highest = max(handle.tcp_highest, handle.tcp_in_use)
     engine = handle.engine
+    net = handle.arrival(conn.getsockname()[0])  # --localise-queries
     stream = trio.SocketStream(conn)
     buf = bytearray()
     send_ch, recv_ch = trio.open_memory_channel[bytes](16)
@@ -317,7 +331,7 @@ async def _tcp_connection(
                 data = bytes(buf[2 : 2 + length])
                 del buf[: 2 + length]
                 try:
-                    reply = engine.on_query(data, peer, trio.current_time(), "tcp", send_ch)
+                    reply = engine.on_query(data, peer, trio.current_time(), "tcp", send_ch, net)
                     if reply == FORWARDED:
                         io.dispatch()
                         with trio.move_on_after(TIMEOUT + 1.0):
@@ -365,18 +379,21 @@ async def serve(
     subnets = LocalSubnets() if mode == "net" else None
     handle.subnets = subnets
     handle.addresses = [s.getsockname()[:2] for s in udp]
+    if dns.localise_queries:
+        handle.nets = connected_networks()
     io = UpstreamIO(engine, dns)
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(io.run)
             if not dns.no_resolv and not dns.no_poll:
                 nursery.start_soon(poll_resolv, engine, dns, watch)
-            if leases is not None:
-                nursery.start_soon(watch_leases, engine, leases)
+            nursery.start_soon(follow_leases, engine, cfg, leases)
             if dns.hostsdir:
                 nursery.start_soon(watch_hostsdirs, engine)
             for s in udp:
-                nursery.start_soon(_udp_loop, engine, s, io, subnets)
+                nursery.start_soon(
+                    _udp_loop, engine, s, io, subnets, handle.arrival(s.getsockname()[0])
+                )
             for s in tcp:
                 nursery.start_soon(_tcp_loop, handle, s, io, subnets)
             task_status.started(handle)

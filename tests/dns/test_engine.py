@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import struct
 
@@ -261,3 +262,126 @@ def test_stats_and_log_stats() -> None:
         "cache size 150, 0/0 cache insertions re-used unexpired cache entries.",
         "queries forwarded 0, queries answered locally 2",
     ]
+
+
+# ---- round-robin (dnsmasq's default; --no-round-robin) ------------------------------------
+
+RR_HOSTS = "192.0.2.11 multi.example\n192.0.2.12 multi.example\n192.0.2.13 multi.example\n"
+RR_HOSTS += "2001:db8::11 multi.example\n2001:db8::12 multi.example\n"
+
+
+def rr_engine(**kw: object) -> DnsEngine:
+    cfg = DnsCfg(
+        no_hosts=True,
+        no_resolv=True,
+        address=(
+            address_spec("/ads.example/203.0.113.1", W),
+            address_spec("/ads.example/203.0.113.2", W),
+        ),
+        host_record=tuple(host_record(f"hr.example,198.51.100.{i}", W) for i in (7, 8)),
+        **kw,  # type: ignore[arg-type]
+    )
+    local = build_local(cfg, [parse_hosts(RR_HOSTS, "/etc/hosts")])
+    return DnsEngine(cfg, local, rng=random.Random(0))
+
+
+def order(msg: dns.message.Message) -> list[str]:
+    return [rd.to_text() for rrset in msg.answer for rd in rrset]
+
+
+def test_hosts_addresses_rotate_left_by_one_per_query() -> None:
+    e = rr_engine()
+    got = [order(ask(e, "multi.example")) for _ in range(4)]  # UDP: the fast path
+    a, b, c = "192.0.2.11", "192.0.2.12", "192.0.2.13"
+    assert got == [[a, b, c], [b, c, a], [c, a, b], [a, b, c]]
+    assert e.fast_hits == 3  # the first query rendered the answer, the others were fast
+
+
+def test_rotation_is_shared_by_fast_and_full_paths_and_per_type() -> None:
+    e = rr_engine()
+    a, b, c = "192.0.2.11", "192.0.2.12", "192.0.2.13"
+    assert order(ask(e, "multi.example")) == [a, b, c]
+    assert order(ask(e, "MULTI.example", transport="tcp")) == [b, c, a]
+    assert order(ask(e, "multi.example", use_edns=0)) == [c, a, b]  # EDNS: full path
+    # AAAA has its own position; A is not moved by AAAA queries
+    assert order(ask(e, "multi.example", "AAAA")) == ["2001:db8::11", "2001:db8::12"]
+    assert order(ask(e, "multi.example", "AAAA")) == ["2001:db8::12", "2001:db8::11"]
+    assert order(ask(e, "multi.example")) == [a, b, c]
+
+
+def test_host_record_rotates_but_address_rules_and_any_do_not() -> None:
+    e = rr_engine()
+    hr = [order(ask(e, "hr.example")) for _ in range(3)]
+    first, second = ["198.51.100.7", "198.51.100.8"], ["198.51.100.8", "198.51.100.7"]
+    assert hr == [first, second, first]
+    ads = [order(ask(e, "x.ads.example")) for _ in range(3)]
+    assert ads == [["203.0.113.1", "203.0.113.2"]] * 3
+    anys = [order(ask(e, "multi.example", "ANY")) for _ in range(2)]
+    assert anys[0] == anys[1]
+
+
+def test_no_round_robin_keeps_file_order() -> None:
+    e = rr_engine(no_round_robin=True)
+    got = [order(ask(e, "multi.example")) for _ in range(3)]
+    assert got == [["192.0.2.11", "192.0.2.12", "192.0.2.13"]] * 3
+
+
+def test_large_answers_rotate_without_prerendering_every_order() -> None:
+    e = engine()  # big.example: 120 addresses, more than ROTATE_PRERENDER
+    first = [order(ask(e, "big.example", transport="tcp"))[0] for _ in range(3)]
+    assert first == ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+    assert len(order(ask(e, "big.example", transport="tcp"))) == 120
+
+
+def test_clear_cache_restarts_rotation() -> None:
+    e = rr_engine()
+    ask(e, "multi.example")
+    e.clear_cache()
+    assert order(ask(e, "multi.example"))[0] == "192.0.2.11"
+
+
+# ---- --localise-queries (localise.py) ------------------------------------------------------
+
+LOC_HOSTS = "192.0.2.21 loc.example\n198.51.100.21 loc.example\n198.51.100.22 loc.example\n"
+LOC_HOSTS += "2001:db8::21 loc.example\n2001:db8::22 loc.example\n203.0.113.9 one.example\n"
+NET_A = ipaddress.IPv4Network("192.0.2.0/24")
+NET_B = ipaddress.IPv4Network("198.51.100.0/24")
+
+
+def loc_engine(**kw: object) -> DnsEngine:
+    cfg = DnsCfg(no_hosts=True, no_resolv=True, **kw)  # type: ignore[arg-type]
+    return DnsEngine(
+        cfg, build_local(cfg, [parse_hosts(LOC_HOSTS, "/etc/hosts")]), rng=random.Random(0)
+    )
+
+
+def ask_on(e: DnsEngine, net: ipaddress.IPv4Network | None, rdtype: str = "A") -> list[str]:
+    q = dns.message.make_query("loc.example", rdtype)
+    out = e.on_query(q.to_wire(), PEER, 0.0, "udp", None, net)
+    assert out is not None
+    return order(dns.message.from_wire(out))
+
+
+def test_localise_answers_the_addresses_of_the_arrival_subnet() -> None:
+    e = loc_engine(localise_queries=True)
+    for _ in range(2):  # the second round is answered from the pre-rendered answers
+        assert ask_on(e, NET_A) == ["192.0.2.21"]
+        assert sorted(ask_on(e, NET_B)) == ["198.51.100.21", "198.51.100.22"]
+        assert len(ask_on(e, ipaddress.IPv4Network("203.0.113.0/24"))) == 3  # none inside
+        assert len(ask_on(e, None)) == 3  # subnet unknown (wildcard UDP socket)
+    assert ask_on(e, NET_A, "ANY")[0] == "192.0.2.21"
+    assert len(ask_on(e, NET_A, "ANY")) == 3  # the A part only: one A, both AAAA
+    assert len(ask_on(e, NET_A, "AAAA")) == 2  # IPv4 only, as dnsmasq 2.90
+
+
+def test_localised_answers_rotate_per_subnet() -> None:
+    e = loc_engine(localise_queries=True)
+    first = ask_on(e, NET_B)
+    assert ask_on(e, NET_A) == ["192.0.2.21"]
+    assert ask_on(e, NET_B) == first[1:] + first[:1]
+
+
+def test_without_localise_every_subnet_gets_every_address() -> None:
+    e = loc_engine()
+    assert len(ask_on(e, NET_A)) == 3
+    assert len(ask_on(e, NET_B)) == 3

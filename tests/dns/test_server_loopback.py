@@ -6,6 +6,8 @@ runs as a child process with the same configuration on another port and is stopp
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import socket
 import struct
 import subprocess
@@ -31,6 +33,14 @@ HOSTS = """\
 192.0.2.2   shorty
 198.51.100.5 host1.example
 203.0.113.7 addrhost.blocked.example
+192.0.2.31 multi.example
+192.0.2.32 multi.example
+192.0.2.33 multi.example
+192.0.2.34 multi.example
+127.0.0.5 loc.example
+192.0.2.41 loc.example
+127.0.0.6 loc.example
+2001:db8::41 loc.example
 """
 
 
@@ -386,11 +396,17 @@ def test_bind_failure_is_network_error_in_dnsmasq_words(conf: Path) -> None:
 
 @pytest.fixture
 def dnsmasq(conf: Path) -> Iterator[int]:
+    with run_dnsmasq(conf) as port:
+        yield port
+
+
+@contextlib.contextmanager
+def run_dnsmasq(conf: Path, *extra: str) -> Iterator[int]:
     binary = require_tool("dnsmasq")
     port = free_port()
     proc = subprocess.Popen(
         [binary, "-k", f"--conf-file={conf}", f"--port={port}", "--listen-address=127.0.0.1",
-         "--bind-interfaces", "--pid-file=", "--user=root", "--log-facility=-"],
+         "--bind-interfaces", "--pid-file=", "--user=root", "--log-facility=-", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -430,3 +446,58 @@ def test_same_answers_as_dnsmasq(conf: Path, dnsmasq: int) -> None:
     for args, ours, theirs in results:
         assert ours == theirs, args
         assert ours  # dig got an answer at all
+
+
+def rotated(orders: list[list[str]]) -> bool:
+    """True when each order is the previous one rotated left by one record."""
+    return all(b == a[1:] + a[:1] for a, b in itertools.pairwise(orders))
+
+
+@pytest.mark.parametrize("extra", [(), ("--no-round-robin",)])
+def test_round_robin_like_dnsmasq(conf: Path, extra: tuple[str, ...]) -> None:
+    """dnsmasq 2.90 rotates a hosts name's addresses left by one per A query (its first
+    order comes from its hash table, so only the multiset and the step are compared);
+    with --no-round-robin both keep the file order."""
+    port = free_port()
+    ours: list[list[str]] = []
+    theirs: list[list[str]] = []
+
+    async def body(handle: DnsHandle) -> None:
+        with run_dnsmasq(conf, *extra) as other:
+            for _ in range(6):
+                ours.append((await dig(port, "+short", "multi.example", "A")).split())
+                theirs.append((await dig(other, "+short", "multi.example", "A")).split())
+
+    run_server(config(conf, port, *extra), body)
+    addrs = [f"192.0.2.{i}" for i in range(31, 35)]
+    for a, b in zip(ours, theirs, strict=True):
+        assert sorted(a) == sorted(b) == addrs
+    if extra:
+        assert ours == theirs == [addrs] * 6
+    else:
+        assert rotated(ours) and rotated(theirs)
+        assert len({tuple(o) for o in ours}) == 4  # every rotation seen
+
+
+def test_localise_queries_like_dnsmasq(conf: Path) -> None:
+    """Both bound to 127.0.0.1 (subnet 127.0.0.0/8): only loc.example's 127.x addresses
+    come back for A (UDP and TCP) and for the A part of ANY; AAAA is not localised."""
+    port = free_port()
+    results: list[tuple[tuple[str, ...], list[str], list[str]]] = []
+
+    async def body(handle: DnsHandle) -> None:
+        with run_dnsmasq(conf, "--localise-queries") as other:
+            for extra in ((), ("+tcp",)):
+                for rdtype in ("A", "A", "ANY", "AAAA"):
+                    args = (*extra, "+short", "loc.example", rdtype)
+                    ours = sorted((await dig(port, *args)).split())
+                    theirs = sorted((await dig(other, *args)).split())
+                    results.append((args, ours, theirs))
+
+    run_server(config(conf, port, "--localise-queries"), body)
+    for args, ours, theirs in results:
+        assert ours == theirs, args
+    assert results[0][1] == ["127.0.0.5", "127.0.0.6"]
+    assert {"127.0.0.5", "127.0.0.6", "2001:db8::41"} <= set(results[2][1])  # ANY (+ MX)
+    assert "192.0.2.41" not in results[2][1]
+    assert results[4][1] == ["127.0.0.5", "127.0.0.6"]  # TCP
