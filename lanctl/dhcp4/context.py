@@ -3,12 +3,14 @@
 A request is served from the ranges of its link: the subnet of `giaddr` when relayed
 (RFC 2131 §4.3.1; the range needs a netmask then), else the subnets of the receiving
 interface's addresses.  The tag set (dnsmasq's network-ids) starts with the interface
-name; a matching --dhcp-host adds its `set:` tags and "known"; the range adds its `set:`
-tag; --tag-if rules run last.  A dhcp-host matches by client-id (`id:`), then by hardware
-address (wildcards and type), then by the host name the client sends (a line with only a
-name).  --domain picks the domain of the range or network holding the address.
-`Request` gathers what the engine found out about one request; `client_name` is dnsmasq's
-hostname sanitising (first label, legal characters only).
+name; a matching --dhcp-host adds its `set:` tags and "known" ("known-othernet" when the
+only match has an address on another subnet); the range adds its `set:` tag; --tag-if
+rules run last (classify.py holds the class and relay-agent tag sources).  A dhcp-host
+matches by client-id (`id:`), then by hardware address (wildcards and type), then by
+the host name the client sends (a line with only a name).  --domain picks the domain of
+the range or network holding the address.  `Request` gathers what the engine found out
+about one request; `client_name` is dnsmasq's hostname sanitising (first label, legal
+characters only).
 """
 
 from __future__ import annotations
@@ -103,9 +105,18 @@ def find_host(
     client_id: bytes | None,
     name: str | None,
     tags: set[str],
+    network: IPv4Network | None = None,
 ) -> DhcpHost | None:
-    """The dhcp-host line for this client: by client-id, hardware address, then name."""
-    usable = [h for h in hosts if matches(h.match_tags, tags)]
+    """The dhcp-host line for this client: by client-id, hardware address, then name.
+
+    With `network`, a line whose address lies outside it is passed over (dnsmasq
+    `is_config_in_context`); the engine then tags the client "known-othernet".
+    """
+    usable = [
+        h
+        for h in hosts
+        if matches(h.match_tags, tags) and (network is None or h.ipv4 is None or h.ipv4 in network)
+    ]
     if client_id is not None:
         for host in usable:
             if host.client_id is not None and host.client_id == client_id:
@@ -150,6 +161,7 @@ class Request:
     name: str | None
     tags: set[str]
     out: list[Effect] = field(default_factory=list)
+    supplied: str | None = None  # the name the client sent, even when ignored or replaced
 
     @property
     def key(self) -> bytes:

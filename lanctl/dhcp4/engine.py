@@ -17,6 +17,9 @@ Rules:
 - DHCPRELEASE deletes the client's lease; DHCPDECLINE deletes it and quarantines the address
   for DECLINE_BACKOFF seconds (dnsmasq: 600 s); DHCPINFORM gets options without a lease.
 - Leases expire at their deadline through next_deadline()/on_timer().
+- Tags: the interface name, --dhcp-mac/relay-agent/class/--dhcp-match tags (classify.py;
+  they also filter dhcp-host lines), the host's tags and "known"/"known-othernet", then
+  --dhcp-name-match.  --dhcp-ignore (after --tag-if) answers nothing and logs "ignored".
 - Log lines have dnsmasq's shape ("DHCPACK(eth0) 192.0.2.50 02:00:00:00:01:02 host");
   --quiet-dhcp suppresses the routine ones, --log-dhcp prefixes the xid and adds the tags.
 Not yet: BOOTP (no option 53) requests, the ICMP ping check, option 81, dhcp-script.
@@ -37,6 +40,7 @@ from lanctl.config.grammar.dhcp_range import Dhcp4Range
 from lanctl.config.grammar.tags import TagIf
 from lanctl.config.model import Dhcp4Cfg
 from lanctl.dhcp4 import allocate
+from lanctl.dhcp4.classify import any_matches, generated_name, name_tags, option_tags, relay_tags
 from lanctl.dhcp4.context import (
     Inbound,
     Link,
@@ -170,7 +174,7 @@ class Dhcp4Engine:
         if ctx is None:
             self._count("no_range")
             return [Log(logging.DEBUG, f"no address range available for DHCP via {pkt.iface}")]
-        if ctx.host is not None and ctx.host.ignore:
+        if self._ignored(ctx):
             self._log(ctx, mtype.name, None, "ignored")
             return ctx.out
         handler = {
@@ -229,13 +233,30 @@ class Dhcp4Engine:
         # --dhcp-ignore-clid: identify clients by hardware address only
         cid = None if self.cfg.dhcp_ignore_clid else req.options.get(Opt.CLIENT_ID) or None
         name = client_name(req.options.get(Opt.HOSTNAME))
-        tags = {pkt.iface}
-        host = find_host(self.hosts, req, cid, name, tags)
+        cfg = self.cfg
+        tags = {pkt.iface} | relay_tags(cfg, req) | option_tags(cfg, req)
+        host = find_host(self.hosts, req, cid, name, tags, link.network)
         if host is not None:
             tags.update(host.set_tags)
             tags.add("known")
+        elif find_host(self.hosts, req, cid, name, tags) is not None:
+            tags.add("known-othernet")
+        tags |= name_tags(cfg, name)
         ranges = tuple(r for r in link.ranges if matches(r.match_tags, tags))
-        return Request(pkt, req, link, ranges, host, cid, name, tags)
+        ctx = Request(pkt, req, link, ranges, host, cid, name, tags, supplied=name)
+        seen = apply_tag_if(self.tag_ifs, tags)
+        if any_matches(cfg.dhcp_ignore_names, seen):
+            ctx.name = None
+        unnamed = ctx.name is None and (host is None or not host.hostname)
+        if unnamed and any_matches(cfg.dhcp_generate_names, seen):
+            ctx.name = generated_name(req)
+        return ctx
+
+    def _ignored(self, ctx: Request) -> bool:
+        """--dhcp-ignore (tags before the range's, after --tag-if) or a dhcp-host `ignore`."""
+        if ctx.host is not None and ctx.host.ignore:
+            return True
+        return any_matches(self.cfg.dhcp_ignore, apply_tag_if(self.tag_ifs, ctx.tags))
 
     def _log(self, ctx: Request, what: str, addr: IPv4Address | None, extra: str = "") -> None:
         cfg = self.cfg
@@ -518,7 +539,7 @@ def client_info(ctx: Request, tags: frozenset[str]) -> ClientInfo:
     prl = req.options.get(Opt.PARAMETER_LIST)
     return ClientInfo(
         iface=ctx.inb.iface,
-        supplied_hostname=ctx.name,
+        supplied_hostname=ctx.supplied,
         requested_options=tuple(prl) if prl else None,
         vendor_class=req.options.get(Opt.VENDOR_CLASS) or None,
         relay=str(req.giaddr) if req.giaddr != ZERO else None,

@@ -137,6 +137,93 @@ CASES = [
         ("dhcp-range=192.0.2.50,192.0.2.99,12h", f"dhcp-host={MAC},192.0.2.30,dhfixed,infinite"),
         client="dhclient",
     ),
+    Case(
+        "vendorclass-tag",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-vendorclass=set:vc,vendor-1",
+            "dhcp-option=tag:vc,option:router,192.0.2.240",
+            "dhcp-option=tag:!vc,option:ntp-server,192.0.2.123",
+        ),
+        args=("-V", "lanctl-vendor-1.0"),
+    ),
+    Case(
+        "dhcp-mac-wildcard",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-mac=set:lab,02:00:00:*:*:*",
+            "dhcp-mac=set:other,0a:*:*:*:*:*",
+            "dhcp-option=tag:lab,option:router,192.0.2.241",
+            "dhcp-option=tag:other,option:mtu,1300",
+        ),
+    ),
+    Case(
+        "ignore-unknown-serves-known",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-ignore=tag:!known",
+            f"dhcp-host={MAC},192.0.2.21,okbox",
+        ),
+    ),
+    Case(
+        "userclass-and-match",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-userclass=set:acct,accounts",
+            "dhcp-match=set:vc,option:vendor-class",
+            "dhcp-option=tag:acct,option:router,192.0.2.242",
+            "dhcp-option=tag:vc,option:ntp-server,192.0.2.124",
+        ),
+        args=("-x", "0x4d:086163636f756e7473"),
+    ),
+    Case(
+        "name-match-ignore-names",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-name-match=set:bad,evil*",
+            "dhcp-ignore-names=tag:bad",
+            "dhcp-option=tag:bad,option:router,192.0.2.243",
+        ),
+        args=("-x", "hostname:evilbox"),
+    ),
+    Case("generate-names", ("dhcp-range=192.0.2.50,192.0.2.99,12h", "dhcp-generate-names")),
+    Case(
+        "class-tags-filter-dhcp-host",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-vendorclass=set:vc,vendor-1",
+            "dhcp-mac=set:lab,02:00:00:*:*:*",
+            f"dhcp-host=tag:vc,tag:lab,{MAC},192.0.2.22,classbox",
+        ),
+        args=("-V", "lanctl-vendor-1.0"),
+    ),
+    Case(
+        "name-match-filters-dhcp-host",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-name-match=set:n,tagme",
+            f"dhcp-host=tag:n,{MAC},192.0.2.23",
+        ),
+        args=("-x", "hostname:tagme"),
+    ),
+    Case(
+        "known-othernet",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            f"dhcp-host={MAC},198.51.100.20,farbox",
+            "dhcp-option=tag:known-othernet,option:router,192.0.2.244",
+            "dhcp-option=tag:known,option:ntp-server,192.0.2.125",
+        ),
+    ),
+    Case(
+        "vendorclass-enterprise-is-v6-only",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-vendorclass=set:vc,enterprise:311,vendor-1",
+            "dhcp-option=tag:vc,option:router,192.0.2.240",
+        ),
+        args=("-V", "lanctl-vendor-1.0"),
+    ),
 ]
 
 
@@ -206,3 +293,31 @@ def test_same_as_dnsmasq(case: Case, netns: Lab, tmp_path: Path) -> None:
         lease = theirs.expiry - int(theirs.started)
         assert abs((ours.expiry - int(ours.started)) - lease) <= 3
     assert ours.log_lines == theirs.log_lines
+
+
+def _refused(kind: str, lab: Lab, tmp: Path) -> list[str]:
+    """A client unknown to a server with dhcp-ignore=tag:!known: no lease, the log lines."""
+    srv, cli = lab(kind[:3]), lab("cli")
+    link = lab.link(srv, cli, ["192.0.2.1/24"], [], b_mac=MAC)
+    work = tmp / kind
+    work.mkdir()
+    conf = ("dhcp-range=192.0.2.50,192.0.2.99,12h", "dhcp-ignore=tag:!known")
+    server = start_server(kind, srv, work, *conf, "dhcp-host=02:00:00:00:09:09,192.0.2.21")
+    hook, events = write_hook(work, "udhcpc", "")
+    tool = require_tool("udhcpc")
+    argv = [tool, "-f", "-q", "-n", "-i", link.b_if, "-s", str(hook), "-t", "2", "-T", "1"]
+    res = cli.run(argv, check=False, timeout=60)
+    assert res.returncode != 0 and event(events, ("bound",)) is None
+    wait_for(lambda: "ignored" in server.log.read_text(), f"{kind} logs the refusal")
+    server.alive()
+    assert server.lease_lines() == []
+    return [x.replace(link.a_if, "IF") for x in _log_lines(server)]
+
+
+def test_dhcp_ignore_refuses_an_unknown_client_like_dnsmasq(netns: Lab, tmp_path: Path) -> None:
+    if shutil.which("dnsmasq") is None:
+        pytest.skip("dnsmasq is not installed")
+    theirs = _refused("dnsmasq", netns, tmp_path)
+    ours = _refused("lanctl", netns, tmp_path)
+    assert theirs and set(theirs) == {f"DHCPDISCOVER(IF) {MAC} ignored"}
+    assert set(ours) == set(theirs)
