@@ -1,15 +1,12 @@
 """trio adapter for the TFTP service: the well-known port plus one socket per transfer.
 
-Listeners are the IPv4 and IPv6 wildcards on port 69 (TftpCfg.port) with IP_PKTINFO /
-IPV6_RECVPKTINFO, so each request's interface (for --enable-tftp=<if>, --interface,
---except-interface, per-interface --tftp-root and the MTU bound on blksize) and local
-address are known.  Every transfer gets its own socket bound to that address on a port of
---tftp-port-range (or any port) and driven by a worker thread (worker.py), or, with
---tftp-single-port, shares the listener (demuxed by client address, timers in a trio task).
-Listeners are drain loops (ARCHITECTURE §5).  At start, a --tftp-root that is not a
-directory stops the service (FileSystemError, exit 3) unless --tftp-no-fail.  A completed
-transfer runs --dhcp-script's "tftp" action (size, peer, path; lanctl.script).  Decisions
-live in admission.py / engine.py; this module and its helpers only move bytes.
+Listeners are the IPv4/IPv6 wildcards on port 69 (TftpCfg.port) with PKTINFO, so each
+request's interface (selection.py, per-interface --tftp-root, MTU) and local address are
+known; with --bind-interfaces, one listener per selected interface address instead.  Each
+transfer gets its own socket (a port of --tftp-port-range) driven by a worker thread, or,
+with --tftp-single-port, shares the listener.  A --tftp-root that is not a directory stops
+the service (exit 3) unless --tftp-no-fail; a completed transfer runs --dhcp-script's
+"tftp" action.  Decisions live in admission.py / engine.py / selection.py.
 """
 
 from __future__ import annotations
@@ -32,11 +29,14 @@ from lanctl.tftp.admission import Admitted, Refused, TftpEngine
 from lanctl.tftp.engine import Outcome, Transfer
 from lanctl.tftp.files import FileSource, OsFileSystem
 from lanctl.tftp.paths import Refusal
+from lanctl.tftp.selection import Selection, serve_request
 from lanctl.tftp.sockets import (
     CMSG_SIZE,
     arp_mac,
-    interface_allowed,
+    bound_addresses,
+    interface_addresses,
     interface_mtu,
+    open_bound_listeners,
     open_listeners,
     pktinfo,
     transfer_socket,
@@ -96,6 +96,7 @@ class TftpServer:
         self.cfg = cfg
         self.script = script
         self.tftp = cfg.tftp
+        self.selection = Selection.of(cfg.tftp, cfg.core)
         self.engine = TftpEngine(cfg.tftp)
         self.nursery = nursery
         self.fs = OsFileSystem()
@@ -120,9 +121,18 @@ class TftpServer:
         return self.mtus[ifname]
 
     def on_datagram(
-        self, listener: socket.socket, data: bytes, peer: Peer, ifindex: int, local: str | None
+        self,
+        listener: socket.socket,
+        data: bytes,
+        peer: Peer,
+        ifindex: int,
+        local: str | None,
+        bound: str | None = None,
     ) -> None:
-        """A datagram on the well-known port: a request, or single-port transfer traffic."""
+        """A datagram on the well-known port: a request, or single-port transfer traffic.
+
+        `bound` is the interface of a --bind-interfaces listener (already selected, as in
+        dnsmasq); None for a wildcard listener, whose requests are filtered here."""
         transfer = self.peers.get(peer)
         if transfer is not None and self.tftp.tftp_single_port:
             self._send_all(listener, transfer.on_packet(data, trio.current_time()), peer)
@@ -131,12 +141,14 @@ class TftpServer:
             return
         if transfer is not None:
             return  # a retransmitted RRQ of a running transfer: already being answered
-        try:
-            ifname: str | None = socket.if_indextoname(ifindex) if ifindex else None
-        except OSError:
-            ifname = None
-        if not interface_allowed(ifname, self.tftp, self.cfg.core):
-            return
+        ifname: str | None = bound
+        if bound is None:
+            try:
+                ifname = socket.if_indextoname(ifindex) if ifindex else None
+            except OSError:
+                ifname = None
+            if not serve_request(self.selection, ifname, local):
+                return
         ip = peer[0]
         mac = arp_mac(ip) if self.tftp.tftp_unique_root == "mac" else None
         decision = self.engine.on_request(
@@ -266,7 +278,7 @@ class TftpServer:
         finally:
             self._end(transfer, source, peer)
 
-    async def listen(self, sock: socket.socket) -> None:
+    async def listen(self, sock: socket.socket, bound: str | None = None) -> None:
         """The drain loop on a well-known-port socket."""
         count = 0
         while True:
@@ -280,7 +292,7 @@ class TftpServer:
                 continue
             ifindex, local = pktinfo(ancdata)
             try:
-                self.on_datagram(sock, data, (peer[0], peer[1]), ifindex, local)
+                self.on_datagram(sock, data, (peer[0], peer[1]), ifindex, local, bound)
             except Exception:  # per-packet boundary (convention 4): log and carry on
                 log.exception("error handling TFTP request from %s", peer[0])
             count += 1
@@ -297,7 +309,15 @@ async def serve(
 ) -> None:
     """Run the TFTP service until cancelled; `task_status.started(handle)` once bound."""
     check_roots(cfg.tftp)
-    listeners = open_listeners(cfg.tftp.port)
+    selection = Selection.of(cfg.tftp, cfg.core)
+    if selection.bind_interfaces:
+        addrs = bound_addresses(selection, interface_addresses())
+        bound: list[tuple[socket.socket, str | None]] = [
+            (s, name) for s, name in open_bound_listeners(cfg.tftp.port, addrs)
+        ]
+    else:
+        bound = [(s, None) for s in open_listeners(cfg.tftp.port)]
+    listeners = [s for s, _name in bound]
     try:
         async with trio.open_nursery() as nursery:
             runner = None
@@ -307,8 +327,8 @@ async def serve(
             server = TftpServer(cfg, nursery, runner)
             handle = TftpHandle(server.engine)
             handle.addresses = [s.getsockname()[:2] for s in listeners]
-            for sock in listeners:
-                nursery.start_soon(server.listen, sock)
+            for sock, name in bound:
+                nursery.start_soon(server.listen, sock, name)
             task_status.started(handle)
     finally:
         for sock in listeners:

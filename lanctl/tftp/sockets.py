@@ -1,24 +1,28 @@
 """Sockets and host facts for the TFTP adapter (Linux).
 
 Listeners on the IPv4/IPv6 wildcards with IP_PKTINFO / IPV6_RECVPKTINFO, so that each
-request's interface and local address are known; transfer sockets bound to that address
-on a port of --tftp-port-range; the interface filter of --enable-tftp=<if>, --interface
-and --except-interface; the interface MTU (blksize bound) and the client's MAC from the
+request's interface and local address are known, or, with --bind-interfaces, one per
+interface address that selection.py allows; transfer sockets bound to that address on a
+port of --tftp-port-range; the interface MTU (blksize bound) and the client's MAC from the
 neighbour table (--tftp-unique-root=mac).
 """
 
 from __future__ import annotations
 
 import errno
-import fnmatch
+import ipaddress
+import json
 import random
 import socket
 import struct
+import subprocess
+from dataclasses import dataclass
 from typing import Final
 
 from lanctl.config.model import CoreCfg, TftpCfg
 from lanctl.errors import NetworkError
 from lanctl.tftp.paths import mac_dir
+from lanctl.tftp.selection import Selection, bind_address, serve_request
 
 IP_PKTINFO: Final = 8  # Linux <linux/in.h>; missing from Python 3.11's socket module
 _PKTINFO4: Final = struct.Struct("=i4s4s")
@@ -26,29 +30,62 @@ _PKTINFO6: Final = struct.Struct("=16sI")
 CMSG_SIZE: Final = socket.CMSG_SPACE(_PKTINFO6.size) + socket.CMSG_SPACE(_PKTINFO4.size)
 
 
-def interface_allowed(ifname: str | None, tftp: TftpCfg, core: CoreCfg) -> bool:
-    """--enable-tftp=<if,...> if given, else the DHCP interface set (--interface/--except)."""
-
-    def match(patterns: tuple[str, ...]) -> bool:
-        return ifname is not None and any(fnmatch.fnmatchcase(ifname, p) for p in patterns)
-
-    if tftp.enable_tftp_interfaces:
-        return match(tftp.enable_tftp_interfaces)
-    if core.interface and not match(core.interface):
-        return False
-    return not match(core.except_interface)
+def interface_allowed(
+    ifname: str | None, tftp: TftpCfg, core: CoreCfg, local: str | None = None
+) -> bool:
+    """Whether a request that reached a wildcard listener on `ifname` is served."""
+    return serve_request(Selection.of(tftp, core), ifname, local)
 
 
-def _open_listener(family: socket.AddressFamily, port: int) -> socket.socket:
+@dataclass(frozen=True, slots=True)
+class IfAddr:
+    """One address of a local interface."""
+
+    ifname: str
+    address: str
+    ifindex: int
+
+
+def interface_addresses() -> list[IfAddr]:
+    """Every usable interface address (`ip -j addr`; tentative IPv6 ones left out)."""
+    try:
+        proc = subprocess.run(
+            ["ip", "-j", "addr", "show"], capture_output=True, check=True, timeout=10
+        )
+        links = json.loads(proc.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise NetworkError(f"cannot list interface addresses: {exc}") from exc
+    out: list[IfAddr] = []
+    for link in links if isinstance(links, list) else ():
+        name, index = str(link.get("ifname", "")), link.get("ifindex", 0)
+        for info in link.get("addr_info", ()):
+            if info.get("tentative") or info.get("dadfailed"):
+                continue
+            try:
+                addr = ipaddress.ip_address(str(info.get("local", "")))
+            except ValueError:
+                continue
+            out.append(IfAddr(name, str(addr), index if isinstance(index, int) else 0))
+    return out
+
+
+def bound_addresses(sel: Selection, addrs: list[IfAddr]) -> list[IfAddr]:
+    """--bind-interfaces: the interface addresses that get a TFTP listener."""
+    return [a for a in addrs if bind_address(sel, a.ifname, a.address)]
+
+
+def _open_listener(
+    family: socket.AddressFamily, port: int, address: str | None = None, scope: int = 0
+) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
-            sock.bind(("::", port))
+            sock.bind((address or "::", port, 0, scope))
         else:
             sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-            sock.bind(("0.0.0.0", port))
+            sock.bind((address or "0.0.0.0", port))
         sock.setblocking(False)
     except BaseException:
         sock.close()
@@ -73,6 +110,27 @@ def open_listeners(port: int) -> list[socket.socket]:
                 ) from exc
     except BaseException:
         for s in out:
+            s.close()
+        raise
+    return out
+
+
+def open_bound_listeners(port: int, addrs: list[IfAddr]) -> list[tuple[socket.socket, str]]:
+    """--bind-interfaces: a listener on each address, with its interface name."""
+    out: list[tuple[socket.socket, str]] = []
+    try:
+        for a in addrs:
+            v6 = ":" in a.address
+            family = socket.AF_INET6 if v6 else socket.AF_INET
+            scope = a.ifindex if v6 and ipaddress.ip_address(a.address).is_link_local else 0
+            try:
+                out.append((_open_listener(family, port, a.address, scope), a.ifname))
+            except OSError as exc:
+                raise NetworkError(
+                    f"failed to create listening socket for {a.address} port {port}: {exc.strerror}"
+                ) from exc
+    except BaseException:
+        for s, _name in out:
             s.close()
         raise
     return out
