@@ -293,8 +293,7 @@ class LeaseFileWriter:
 
     The v4 rows come from the engine's table (the store holds the same leases, committed
     before each reply); rendering and writing run in a worker thread so a large file never
-    stalls the receive loop (lanctl.store.mirror.LeaseFileMirror does the same work
-    synchronously, which cost drops under load).
+    stalls the receive loop (a synchronous writer cost drops under load).
 
     After the supervisor drops root, the lease file's directory is often not writable
     (/var/lib/misc), so the atomic temp-file-and-rename fails.  Like dnsmasq, the file is

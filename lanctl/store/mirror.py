@@ -1,11 +1,11 @@
 """dnsmasq's lease file as a mirror of the store: import at first start, atomic rewrites.
 
 On first start with an existing `--dhcp-leasefile` and an empty store, `import_leasefile`
-loads it (bad lines become warnings, RELIABILITY P5).  While running, `LeaseFileMirror`
-rewrites the file after changes, coalesced to at most once per `min_interval` seconds and
-at shutdown, so tools that read dnsmasq's lease file keep working.  A rewrite is atomic
-(temp file, fsync, `os.replace`, fsync of the directory; RELIABILITY §3d), never dnsmasq's
-truncate-in-place.  With `--leasefile-ro` the adapter simply creates no mirror.
+loads it (bad lines become warnings, RELIABILITY P5).  `write_atomic` is the rewrite
+(temp file, fsync, `os.replace`, fsync of the directory; RELIABILITY §3d); the DHCP
+server's LeaseFileWriter (lanctl/dhcp4/server.py) decides when to call it, coalesced to
+at most once a second, and falls back to dnsmasq's in-place rewrite only when the rename
+is refused after the privilege drop.
 """
 
 from __future__ import annotations
@@ -74,37 +74,3 @@ def write_atomic(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> 
         if tmp:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-
-
-class LeaseFileMirror:
-    """Keeps one lease file current; the caller passes monotonic `now` values in seconds."""
-
-    def __init__(self, path: str | os.PathLike[str], min_interval: float = 1.0) -> None:
-        self.path = os.fspath(path)
-        self.min_interval = min_interval
-        self._dirty = False
-        self._last_write: float | None = None
-
-    def mark_changed(self) -> None:
-        """Leases changed: the file is due at the next `write_if_due` the interval allows."""
-        self._dirty = True
-
-    def next_due(self) -> float | None:
-        """When a pending rewrite may run (None: nothing pending)."""
-        if not self._dirty:
-            return None
-        return 0.0 if self._last_write is None else self._last_write + self.min_interval
-
-    def write_if_due(self, backend: LeaseBackend, now: float) -> bool:
-        """Rewrite the file if something changed and the interval has passed; whether it did."""
-        due = self.next_due()
-        if due is None or now < due:
-            return False
-        self.flush(backend, now)
-        return True
-
-    def flush(self, backend: LeaseBackend, now: float) -> None:
-        """Rewrite the file now (shutdown, SIGTERM), whatever the interval."""
-        write_atomic(self.path, leasefile.render(snapshot(backend)))
-        self._dirty = False
-        self._last_write = now

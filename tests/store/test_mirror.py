@@ -15,7 +15,7 @@ from lanctl.errors import FileSystemError
 from lanctl.store import leasefile
 from lanctl.store.backend import LeaseBackend, MemoryBackend
 from lanctl.store.lease import Lease4
-from lanctl.store.mirror import LeaseFileMirror, import_leasefile, snapshot, write_atomic
+from lanctl.store.mirror import import_leasefile, snapshot, write_atomic
 from lanctl.store.sqlite import SqliteBackend
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "leases" / "dnsmasq-v4v6.leases"
@@ -83,32 +83,3 @@ def test_write_atomic_failure_is_exit_3(tmp_path: Path) -> None:
     with pytest.raises(FileSystemError) as err:
         write_atomic(tmp_path / "no" / "such" / "dir.leases", "x\n")
     assert err.value.exit_code == 3
-
-
-def test_mirror_writes_at_most_once_per_interval(store: LeaseBackend, tmp_path: Path) -> None:
-    path = tmp_path / "dnsmasq.leases"
-    mirror = LeaseFileMirror(path, min_interval=1.0)
-    assert mirror.next_due() is None
-    assert not mirror.write_if_due(store, now=10.0)  # nothing changed yet
-    store.commit([LEASE])
-    mirror.mark_changed()
-    assert mirror.write_if_due(store, now=10.0)
-    assert path.read_text() == leasefile.render(snapshot(store))
-    store.release(LEASE.address)
-    mirror.mark_changed()
-    assert mirror.next_due() == 11.0
-    assert not mirror.write_if_due(store, now=10.5)
-    assert leasefile.parse(path.read_text())[0].v4 == (LEASE,)  # not rewritten yet
-    assert mirror.write_if_due(store, now=11.0)
-    assert path.read_text() == ""
-    assert not mirror.write_if_due(store, now=20.0)
-
-
-def test_mirror_flush_ignores_the_interval(store: LeaseBackend, tmp_path: Path) -> None:
-    path = tmp_path / "dnsmasq.leases"
-    mirror = LeaseFileMirror(path, min_interval=60.0)
-    mirror.flush(store, now=0.0)
-    store.commit([LEASE])
-    mirror.mark_changed()
-    mirror.flush(store, now=1.0)
-    assert leasefile.parse(path.read_text())[0].v4 == (LEASE,)
