@@ -34,6 +34,15 @@ ASYNC_MAX: Final = 100  # dnsmasq: "a maximum limit of 100 is imposed"
 ASYNC_BURST: Final = 256
 
 
+def _ident(logger: str) -> str:
+    """dnsmasq logs DHCP lines as "dnsmasq-dhcp" and TFTP lines as "dnsmasq-tftp"."""
+    if logger.startswith("lanctl.dhcp"):
+        return "lanctl-dhcp"
+    if logger.startswith("lanctl.tftp"):
+        return "lanctl-tftp"
+    return "lanctl"
+
+
 class DnsmasqFormatter(logging.Formatter):
     """``[timestamp ]lanctl[pid]: message``; timestamps as syslog writes them (``Nov  5 …``)."""
 
@@ -46,7 +55,8 @@ class DnsmasqFormatter(logging.Formatter):
         message = record.getMessage()
         if record.exc_info:
             message = message + "\n" + self.formatException(record.exc_info)
-        tag = f"lanctl[{record.process}]: " if self._pid else "lanctl: "
+        ident = _ident(record.name)
+        tag = f"{ident}[{record.process}]: " if self._pid else f"{ident}: "
         if not self._timestamp:
             return tag + message
         t = time.localtime(record.created)
@@ -116,6 +126,22 @@ class DroppingQueueHandler(logging.handlers.QueueHandler):
             self.lost += 1
 
 
+class HoldHandler(logging.Handler):
+    """Keeps records below ERROR while services start; errors go straight through."""
+
+    def __init__(self, targets: list[logging.Handler]) -> None:
+        super().__init__()
+        self.targets = targets
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR:
+            for target in self.targets:
+                target.handle(record)
+        else:
+            self.records.append(record)
+
+
 class LogSetup:
     """The handlers installed on the "lanctl" logger; undone by `close()`."""
 
@@ -124,6 +150,31 @@ class LogSetup:
         self._saved = (logger.level, logger.propagate, list(logger.handlers))
         self.handlers: list[logging.Handler] = []
         self._listener: logging.handlers.QueueListener | None = None
+        self._hold: HoldHandler | None = None
+
+    def hold(self) -> None:
+        """Keep start-up lines back so they follow the "started" line, as dnsmasq's do."""
+        if self._hold is not None:
+            return
+        current = list(self._logger.handlers)
+        self._hold = HoldHandler(current)
+        for handler in current:
+            self._logger.removeHandler(handler)
+        self._logger.addHandler(self._hold)
+
+    def release(self) -> list[logging.LogRecord]:
+        """Stop holding; the held records, for `replay` after the "started" line."""
+        hold, self._hold = self._hold, None
+        if hold is None:
+            return []
+        self._logger.removeHandler(hold)
+        for handler in hold.targets:
+            self._logger.addHandler(handler)
+        return hold.records
+
+    def replay(self, records: list[logging.LogRecord]) -> None:
+        for record in records:
+            self._logger.handle(record)
 
     def install(self, handlers: list[logging.Handler], level: int, async_lines: int | None) -> None:
         self.handlers = handlers
@@ -149,6 +200,7 @@ class LogSetup:
 
     def close(self) -> None:
         """Flush and close everything, restoring the logger as it was before `configure`."""
+        self.replay(self.release())
         if self._listener is not None:
             self._listener.stop()  # drains the queue first
             self._listener = None

@@ -25,7 +25,7 @@ from lanctl import __version__, logsetup
 from lanctl.config.model import Config
 from lanctl.control.server import ControlSocket, Dispatcher, open_control_socket, serve_control
 from lanctl.errors import LanctlError, NotImplementedServiceError
-from lanctl.net.privileges import RunAs, drop_privileges, resolve_run_as
+from lanctl.net.privileges import RunAs, drop_privileges, needed_capabilities, resolve_run_as
 from lanctl.pidfile import remove_pid_file, write_pid_file
 from lanctl.service import SUBSYSTEMS, JsonValue, ServeFn, ServiceHandle
 
@@ -181,6 +181,7 @@ async def _main(cfg: Config, the_plan: Plan, logs: logsetup.LogSetup) -> None:
     sup = _Supervisor(cfg, the_plan, logs)
     control: ControlSocket | None = None
     wrote_pid = False
+    logs.hold()  # services' start-up lines follow "started", as in dnsmasq
     # Installed first: a signal during start-up is queued, never the default action.
     with trio.open_signal_receiver(*WATCHED_SIGNALS) as signals:
         try:
@@ -193,13 +194,16 @@ async def _main(cfg: Config, the_plan: Plan, logs: logsetup.LogSetup) -> None:
                 if the_plan.pid_file is not None:
                     write_pid_file(the_plan.pid_file, owner=owner)
                     wrote_pid = True
-                drop_privileges(the_plan.run_as)
+                drop_privileges(the_plan.run_as, needed_capabilities(cfg))
+                held = logs.release()
                 log.info("%s", started_line(cfg, list(sup.handles)))
                 for warning in cfg.warnings:
                     log.warning("%s", warning)
+                logs.replay(held)
                 nursery.start_soon(sup.watch_signals, signals, nursery.cancel_scope)
                 await nursery.start(serve_control, control, Dispatcher(sup.handles, sup.reload))
         finally:
+            logs.replay(logs.release())  # a start-up failure: show what was held
             if control is not None:
                 control.remove()
             if wrote_pid and the_plan.pid_file is not None:

@@ -61,6 +61,48 @@ def test_stderr_lines_are_name_pid_message() -> None:
     )
 
 
+def test_held_lines_follow_the_started_line_and_errors_pass_at_once() -> None:
+    out = io.StringIO()
+    setup = logsetup.configure(CoreCfg(log_facility="-"), stderr=out)
+    try:
+        setup.hold()
+        _log("read /etc/hosts - 3 names", name="lanctl.dns")
+        logging.getLogger("lanctl.dns").error("failed to load names")
+        assert out.getvalue() == f"lanctl[{PID}]: failed to load names\n"
+        held = setup.release()
+        _log("started, version 0.1.0 cachesize 150")
+        setup.replay(held)
+    finally:
+        setup.close()
+    assert out.getvalue().splitlines()[1:] == [
+        f"lanctl[{PID}]: started, version 0.1.0 cachesize 150",
+        f"lanctl[{PID}]: read /etc/hosts - 3 names",
+    ]
+
+
+def test_dhcp_and_tftp_lines_carry_their_own_ident_as_in_dnsmasq() -> None:
+    out = io.StringIO()
+    setup = logsetup.configure(CoreCfg(log_facility="-"), stderr=out)
+    try:
+        _log("DHCPACK(eth0) 192.0.2.50 02:00:00:00:00:01", name="lanctl.dhcp4")
+        _log("sent /srv/tftp/a to 192.0.2.7", name="lanctl.tftp")
+    finally:
+        setup.close()
+    assert out.getvalue() == (
+        f"lanctl-dhcp[{PID}]: DHCPACK(eth0) 192.0.2.50 02:00:00:00:00:01\n"
+        f"lanctl-tftp[{PID}]: sent /srv/tftp/a to 192.0.2.7\n"
+    )
+
+
+def test_close_flushes_what_is_still_held() -> None:
+    out = io.StringIO()
+    setup = logsetup.configure(CoreCfg(log_facility="-"), stderr=out)
+    setup.hold()
+    _log("using nameserver 192.0.2.53#53")
+    setup.close()
+    assert out.getvalue() == f"lanctl[{PID}]: using nameserver 192.0.2.53#53\n"
+
+
 def test_debug_lines_only_with_log_debug() -> None:
     out = io.StringIO()
     setup = logsetup.configure(CoreCfg(log_facility="-"), stderr=out)

@@ -73,3 +73,44 @@ def test_drop_switches_every_uid_and_gid_in_a_child() -> None:
     ).stdout.strip()
     uid, gid = pwd.getpwnam("nobody").pw_uid, _default_gid("nobody")
     assert out == f"({uid}, {uid}, {uid}) ({gid}, {gid}, {gid}) []"
+
+
+def test_dhcp_keeps_net_admin_and_net_raw_unless_no_ping() -> None:
+    from lanctl.config import load
+    from lanctl.net.privileges import CAP_NET_ADMIN, CAP_NET_RAW, needed_capabilities
+
+    base = ["-C", "/dev/null", "--port=0"]
+    assert needed_capabilities(load([*base, "--dhcp-range=192.0.2.50,192.0.2.99"])) == {
+        CAP_NET_ADMIN,
+        CAP_NET_RAW,
+    }
+    no_ping = load([*base, "--dhcp-range=192.0.2.50,192.0.2.99", "--no-ping"])
+    assert needed_capabilities(no_ping) == {CAP_NET_ADMIN}
+    assert needed_capabilities(load(["-C", "/dev/null"])) == frozenset()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_kept_capabilities_survive_the_drop_to_nobody_and_nothing_else() -> None:
+    code = (
+        "import os\n"
+        "from lanctl.net.privileges import resolve_run_as, drop_privileges, current_capabilities\n"
+        "assert drop_privileges(resolve_run_as('nobody', None), frozenset({12, 13}))\n"
+        "print(os.getresuid()[0], hex(current_capabilities()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    assert out == f"{pwd.getpwnam('nobody').pw_uid} {hex((1 << 12) | (1 << 13))}"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_without_keep_nobody_has_no_capabilities() -> None:
+    code = (
+        "from lanctl.net.privileges import resolve_run_as, drop_privileges, current_capabilities\n"
+        "assert drop_privileges(resolve_run_as('nobody', None))\n"
+        "print(hex(current_capabilities()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    assert out == "0x0"
