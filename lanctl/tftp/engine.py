@@ -10,23 +10,27 @@ from ...") are produced here, with --quiet-tftp applied, and drained with `take_
 from __future__ import annotations
 
 import enum
+import struct
 from math import inf
 from typing import Final, Protocol
 
 from lanctl.errors import DecodeError
 from lanctl.tftp.negotiate import Negotiated
-from lanctl.tftp.wire import Error, decode_packet, encode_data, encode_oack
+from lanctl.tftp.wire import Error, decode_packet, encode_oack
 
 MAX_RETRIES: Final = 5  # retransmissions of one window before the transfer is abandoned
 MAX_BACKOFF: Final = 8  # the retransmission timeout doubles up to this many times the base
 IDLE_LIMIT: Final = 120.0  # seconds without progress: abandon (dnsmasq TFTP_TRANSFER_TIME)
+_HEADER: Final = struct.Struct("!HH")  # opcode, block: the header of DATA and ACK packets
 
 
 class BlockSource(Protocol):
-    """Where file bytes come from: `read` returns up to `size` bytes at `offset`.
+    """Where file bytes come from: `read` returns `size` bytes at `offset`, fewer only at
+    the end of the file.
 
-    The engine reads each byte range exactly once, in increasing order, so a source may be
-    sequential (netascii) and the file is never held whole in memory.
+    The engine reads each byte range exactly once, in increasing order and in chunks of
+    about `Transfer.CHUNK` bytes, so a source may be sequential (netascii) and the file is
+    never held whole in memory.
     """
 
     def read(self, offset: int, size: int) -> bytes: ...
@@ -77,12 +81,19 @@ class Outcome(enum.Enum):
 # the negotiated one, and after MAX_RETRIES silent rounds (or, after at least one resend,
 # IDLE_LIMIT seconds without progress: this bounds a client-chosen timeout of 255 s) the
 # transfer is abandoned.  The first block shorter than blksize (possibly empty) is the
-# last one; its ACK ends the transfer.  Sent but unacknowledged DATA packets are kept (at
-# most windowsize of them), so the source is read once, in order.
+# last one; its ACK ends the transfer.
+#
+# The source is read once, in order, in chunks of about CHUNK bytes (whole blocks), and
+# each chunk is turned into DATA packets at once; `_ready` holds the packets of blocks
+# base+1 .. base+len(_ready): the sent but unacknowledged ones (at most windowsize) and
+# the rest of the current chunk.  A read shorter than asked is the end of the file.  The
+# hot path is an ACK byte-equal to `_want`, the ACK of everything sent so far.
 
 
 class Transfer:
     """One read transfer to one client transfer ID."""
+
+    CHUNK: Final = 65536  # bytes read from the source at a time (rounded to whole blocks)
 
     def __init__(
         self,
@@ -101,7 +112,6 @@ class Transfer:
         self.blksize = negotiated.blksize
         self.window = negotiated.windowsize
         self.outcome: Outcome | None = None
-        self.bytes_sent = 0  # payload bytes, first transmissions only
         self.retransmissions = 0
         self.ignored = 0  # duplicate, stale or stray packets
         self._logs: list[str] = []
@@ -109,9 +119,14 @@ class Transfer:
         self._awaiting_oack_ack = self._oack is not None
         self._acked = 0
         self._sent = 0
-        self._final: int | None = None
-        self._offset = 0
-        self._unacked: dict[int, bytes] = {}
+        self._final: int | None = None  # the last block's number, once read
+        self._final_size = 0  # its payload length
+        self._offset = 0  # bytes read from the source
+        self._chunk = max(1, self.CHUNK // self.blksize) * self.blksize
+        self._ready: list[bytes] = []
+        self._base = 0
+        self._want: bytes | None = None
+        self._timeout = negotiated.timeout
         self._rto = negotiated.timeout
         self._retries = 0
         self._deadline: float | None = None
@@ -120,6 +135,17 @@ class Transfer:
     @property
     def done(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def bytes_sent(self) -> int:
+        """Payload bytes sent (first transmissions only)."""
+        if self._final is not None and self._sent == self._final:
+            return (self._sent - 1) * self.blksize + self._final_size
+        return self._sent * self.blksize
+
+    @property
+    def size_sent(self) -> int:
+        return self.bytes_sent
 
     def take_logs(self) -> list[str]:
         logs, self._logs = self._logs, []
@@ -143,9 +169,25 @@ class Transfer:
 
     def on_packet(self, data: bytes, now: float) -> list[bytes]:
         """A datagram from the client's transfer ID."""
+        if data == self._want:  # the ACK of everything sent: the hot path
+            acked = self._acked = self._sent
+            if acked == self._final:
+                self._finish(Outcome.SENT)
+                return []
+            last = acked + self.window
+            base = self._base
+            if last - base > len(self._ready):  # the next window needs a read
+                return self._fill(now)
+            self._retries = 0  # _fill, inlined for a window of packets already made
+            self._progress = now
+            self._rto = rto = self._timeout
+            self._deadline = now + rto
+            self._sent = last
+            self._want = _HEADER.pack(4, last & 0xFFFF)
+            return self._ready[acked - base : last - base]
         if self.outcome is not None:
             return []
-        if len(data) >= 4 and data[1] == 4 and data[0] == 0:  # ACK: the hot path
+        if len(data) >= 4 and data[1] == 4 and data[0] == 0:  # ACK
             return self._on_ack((data[2] << 8) | data[3], now)
         try:
             packet = decode_packet(data)
@@ -168,13 +210,14 @@ class Transfer:
             self._finish(Outcome.FAILED)
             return []
         self._retries += 1
-        self._rto = min(self._rto * 2, self.negotiated.timeout * MAX_BACKOFF)
+        self._rto = min(self._rto * 2, self._timeout * MAX_BACKOFF)
         self._deadline = now + self._rto
         if self._awaiting_oack_ack:
             assert self._oack is not None
             packets = [self._oack]
         else:
-            packets = [self._unacked[n] for n in range(self._acked + 1, self._sent + 1)]
+            base = self._base
+            packets = self._ready[self._acked - base : self._sent - base]
         self.retransmissions += len(packets)
         return packets
 
@@ -189,9 +232,6 @@ class Transfer:
         if delta == 0 or delta > self._sent - self._acked:
             self.ignored += 1  # duplicate or stray ACK: never answered (Sorcerer's Apprentice)
             return []
-        unacked = self._unacked
-        for n in range(self._acked + 1, self._acked + delta + 1):
-            del unacked[n]
         self._acked += delta
         if self._final is not None and self._acked >= self._final:
             self._finish(Outcome.SENT)
@@ -202,32 +242,47 @@ class Transfer:
         """Send the window after the last acknowledged block (re-sending what is in it)."""
         self._retries = 0
         self._progress = now
-        self._rto = self.negotiated.timeout
-        self._deadline = now + self._rto
-        last = self._acked + self.window
-        if self._final is not None:
-            last = min(last, self._final)
-        packets: list[bytes] = []
-        for n in range(self._acked + 1, last + 1):
-            if n <= self._sent:
-                packets.append(self._unacked[n])
-                self.retransmissions += 1
-                continue
-            payload = self.source.read(self._offset, self.blksize)
-            self._offset += len(payload)
-            self.bytes_sent += len(payload)
-            packet = encode_data(n, payload)
-            self._unacked[n] = packet
-            self._sent = n
-            packets.append(packet)
-            if len(payload) < self.blksize:
-                self._final = n
-                break
-        return packets
+        self._rto = rto = self._timeout
+        self._deadline = now + rto
+        acked, sent, base = self._acked, self._sent, self._base
+        last = acked + self.window
+        if last - base > len(self._ready) and self._final is None:
+            self._read(last)
+            base = self._base
+        if self._final is not None and last > self._final:
+            last = self._final
+        if sent > acked:
+            self.retransmissions += min(sent, last) - acked
+        if last > sent:
+            self._sent = last
+        self._want = _HEADER.pack(4, last & 0xFFFF)
+        return self._ready[acked - base : last - base]
+
+    def _read(self, last: int) -> None:
+        """Read whole chunks until block `last` is ready or the source ends."""
+        ready, bs, size, pack = self._ready, self.blksize, self._chunk, _HEADER.pack
+        if self._acked > self._base:  # drop acknowledged packets
+            del ready[: self._acked - self._base]
+            self._base = self._acked
+        while self._base + len(ready) < last and self._final is None:
+            chunk = self.source.read(self._offset, size)
+            self._offset += len(chunk)
+            view = memoryview(chunk)
+            n = self._base + len(ready)  # the block before the chunk's first
+            whole = len(chunk) // bs
+            ready += [
+                pack(3, (n + i) & 0xFFFF) + view[(i - 1) * bs : i * bs] for i in range(1, whole + 1)
+            ]
+            if len(chunk) < size:  # the end: a short block (possibly empty) is the last
+                tail = view[whole * bs :]
+                ready.append(pack(3, (n + whole + 1) & 0xFFFF) + tail)
+                self._final = n + whole + 1
+                self._final_size = len(tail)
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcome = outcome
-        self._unacked.clear()
+        self._want = None
+        self._ready = []
         if outcome is Outcome.SENT:
             if not self.quiet:
                 self._logs.append(f"sent {self.path} to {self.client}")
@@ -238,7 +293,3 @@ class Transfer:
         """The server is shutting down or the socket failed."""
         if not self.done:
             self._finish(Outcome.FAILED)
-
-    @property
-    def size_sent(self) -> int:
-        return self._offset

@@ -1,7 +1,9 @@
 """The real filesystem behind the TFTP ports: `OsFileSystem` for `paths.resolve` and
-`FileSource`, a `BlockSource` reading an open file descriptor with pread(2) in chunks
-(a file is never loaded whole into memory).  Used only by server.py; tests of the pure
-modules may use them on temporary directories.
+`FileSource`, a `BlockSource` reading an open file descriptor with pread(2).  Every
+transfer opens its own descriptor and reads at explicit offsets, so concurrent transfers
+of one file share no file position (the engine asks for chunks of about 64 KiB: a file is
+never loaded whole into memory).  Used only by server.py; tests of the pure modules may use
+them on temporary directories.
 """
 
 from __future__ import annotations
@@ -23,14 +25,10 @@ class OsFileSystem:
 
 
 class FileSource:
-    """`engine.BlockSource` over a file descriptor this object owns."""
-
-    CHUNK = 65536  # bytes per pread(2): small blocks are sliced from one read
+    """`engine.BlockSource` over a file descriptor this object owns (one per transfer)."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self._start = 0
-        self._buffer = b""
 
     @classmethod
     def open(cls, path: str, identity: tuple[int, int]) -> FileSource:
@@ -46,13 +44,14 @@ class FileSource:
         return cls(fd)
 
     def read(self, offset: int, size: int) -> bytes:
-        start = offset - self._start
-        if start < 0 or start + size > len(self._buffer):
-            self._buffer = os.pread(self.fd, max(size, self.CHUNK), offset)
-            self._start, start = offset, 0
-            if len(self._buffer) < size:  # end of file: the short final block
-                return self._buffer
-        return self._buffer[start : start + size]
+        """`size` bytes at `offset`, fewer only at the end of the file."""
+        data = os.pread(self.fd, size, offset)
+        while len(data) < size:  # a short read is the end only if the next one is empty
+            more = os.pread(self.fd, size - len(data), offset + len(data))
+            if not more:
+                break
+            data += more
+        return data
 
     def close(self) -> None:
         if self.fd >= 0:

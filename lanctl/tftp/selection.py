@@ -11,14 +11,11 @@ interface.  With --bind-interfaces the same rules pick the addresses to bind, ex
 
 from __future__ import annotations
 
-import fnmatch
-import ipaddress
 from dataclasses import dataclass
-from typing import Final
 
 from lanctl.config.model import CoreCfg, TftpCfg
-
-LOOPBACK: Final = "lo"
+from lanctl.net.ifselect import CoreSelection, matches
+from lanctl.net.ifselect import core_allows as shared_core_allows
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,24 +42,13 @@ class Selection:
 
 
 def _match(ifname: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(ifname, p) for p in patterns)
-
-
-def _same_address(a: str, b: str) -> bool:
-    try:
-        return ipaddress.ip_address(a.split("%")[0]) == ipaddress.ip_address(b.split("%")[0])
-    except ValueError:
-        return False
+    return matches(ifname, patterns)
 
 
 def core_allows(sel: Selection, ifname: str, local: str | None) -> bool:
     """--interface / --listen-address / --except-interface for (interface, local address)."""
-    by_address = local is not None and any(_same_address(local, a) for a in sel.listen_address)
-    # --interface adds the loopback interface to its list (man page; seen in dnsmasq 2.90)
-    named = _match(ifname, sel.interface) or (bool(sel.interface) and ifname == LOOPBACK)
-    if (sel.interface or sel.listen_address) and not (by_address or named):
-        return False
-    return by_address or not _match(ifname, sel.except_interface)
+    core = CoreSelection(sel.interface, sel.except_interface, sel.listen_address)
+    return shared_core_allows(core, ifname, local)
 
 
 def tftp_interface(sel: Selection, ifname: str) -> bool:

@@ -23,6 +23,7 @@ import trio
 
 from lanctl.config.model import Config, TftpCfg
 from lanctl.errors import FileSystemError
+from lanctl.net.interfaces import CMSG_SIZE, interface_addresses, pktinfo
 from lanctl.script import ScriptRunner, tftp_job
 from lanctl.service import JsonValue
 from lanctl.tftp.admission import Admitted, Refused, TftpEngine
@@ -31,18 +32,16 @@ from lanctl.tftp.files import FileSource, OsFileSystem
 from lanctl.tftp.paths import Refusal
 from lanctl.tftp.selection import Selection, serve_request
 from lanctl.tftp.sockets import (
-    CMSG_SIZE,
     arp_mac,
     bound_addresses,
-    interface_addresses,
     interface_mtu,
     open_bound_listeners,
     open_listeners,
-    pktinfo,
+    peer_socket,
     transfer_socket,
 )
 from lanctl.tftp.wire import ErrorCode, encode_error
-from lanctl.tftp.worker import MAX_DATAGRAM, Peer, send_all, transfer_thread
+from lanctl.tftp.worker import MAX_DATAGRAM, Peer, send_all, tid_mismatch, transfer_thread
 
 log = logging.getLogger("lanctl.tftp")
 
@@ -137,7 +136,10 @@ class TftpServer:
         if transfer is not None and self.tftp.tftp_single_port:
             self._send_all(listener, transfer.on_packet(data, trio.current_time()), peer)
             if transfer.done:
-                self.scopes[peer].cancel()
+                # Forget the peer at once: a late packet from it is then a request, refused
+                # with ERROR 4 as dnsmasq 2.90 does on the wire (tests/tftp/test_compat.py).
+                del self.peers[peer]
+                self.scopes.pop(peer).cancel()
             return
         if transfer is not None:
             return  # a retransmitted RRQ of a running transfer: already being answered
@@ -182,12 +184,10 @@ class TftpServer:
             self._send_all(listener, [self.engine.refuse(refusal).packet], peer)
             self.flush()
             return
-        sock: socket.socket | None = None
+        socks: tuple[socket.socket, socket.socket] | None = None
         if not self.tftp.tftp_single_port:
             try:
-                sock = transfer_socket(
-                    listener.family, local, ifindex, self.tftp.tftp_port_range, self.rng
-                )
+                socks = self._transfer_sockets(listener.family, local, ifindex, peer)
             except OSError as exc:
                 source.close()
                 log.error("unable to get free port for TFTP: %s", exc.strerror)
@@ -200,12 +200,24 @@ class TftpServer:
         self.peers[peer] = transfer
         scope = trio.CancelScope()
         self.scopes[peer] = scope
-        if sock is None:
+        if socks is None:
             self.nursery.start_soon(
                 self._single_port_timer, listener, transfer, source, peer, scope
             )
         else:
-            self.nursery.start_soon(self._run_transfer, sock, transfer, source, peer, scope)
+            self.nursery.start_soon(self._run_transfer, socks, transfer, source, peer, scope)
+
+    def _transfer_sockets(
+        self, family: socket.AddressFamily, local: str | None, ifindex: int, peer: Peer
+    ) -> tuple[socket.socket, socket.socket]:
+        """A port for the transfer: (the socket connected to the client, its unconnected
+        twin that receives other senders' datagrams)."""
+        sock = transfer_socket(family, local, ifindex, self.tftp.tftp_port_range, self.rng)
+        try:
+            return peer_socket(sock, peer), sock
+        except BaseException:
+            sock.close()
+            raise
 
     @staticmethod
     def _send_all(sock: socket.socket, packets: list[bytes], peer: Peer) -> None:
@@ -213,8 +225,9 @@ class TftpServer:
 
     def _end(self, transfer: Transfer, source: FileSource, peer: Peer) -> None:
         source.close()
-        self.peers.pop(peer, None)
-        self.scopes.pop(peer, None)
+        if self.peers.get(peer) is transfer:  # not a newer transfer from the same peer
+            del self.peers[peer]
+            self.scopes.pop(peer, None)
         self.engine.finished(transfer)
         self.flush(transfer)
         if self.script is not None and transfer.outcome is Outcome.SENT:
@@ -222,18 +235,20 @@ class TftpServer:
 
     async def _run_transfer(
         self,
-        sock: socket.socket,
+        socks: tuple[socket.socket, socket.socket],
         transfer: Transfer,
         source: FileSource,
         peer: Peer,
         scope: trio.CancelScope,
     ) -> None:
-        """One transfer on its own socket, driven by a worker thread (worker.transfer_thread).
+        """One transfer on its own port, driven by a worker thread (worker.transfer_thread)
+        on the socket connected to the client; other senders are answered from here.
 
         Cancellation sets `stop`; the thread notices within POLL seconds and returns, and
-        only then are the socket and the file closed.  A bug inside one transfer ends that
+        only then are the sockets and the file closed.  A bug inside one transfer ends that
         transfer only (convention 4: the per-packet boundary), never the service.
         """
+        sock, strangers = socks
         stop = threading.Event()
 
         async def watch() -> None:
@@ -246,6 +261,7 @@ class TftpServer:
             with scope:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(watch)
+                    nursery.start_soon(self._answer_strangers, strangers)
                     try:
                         await trio.to_thread.run_sync(
                             transfer_thread, sock, transfer, peer, stop, limiter=self.limiter
@@ -255,7 +271,25 @@ class TftpServer:
                     nursery.cancel_scope.cancel()
         finally:
             sock.close()
+            strangers.close()
             self._end(transfer, source, peer)
+
+    @staticmethod
+    async def _answer_strangers(sock: socket.socket) -> None:
+        """ERROR 5 to datagrams on a transfer's port from another transfer ID (RFC 1350 §4),
+        worded as dnsmasq's."""
+        while True:
+            try:
+                _data, addr = sock.recvfrom(MAX_DATAGRAM)
+            except BlockingIOError:
+                await trio.lowlevel.wait_readable(sock)
+                continue
+            except OSError as exc:
+                log.debug("recvfrom: %s", exc)
+                await trio.lowlevel.checkpoint()
+                continue
+            send_all(sock, [tid_mismatch(addr[0])], addr)
+            await trio.lowlevel.checkpoint()
 
     async def _single_port_timer(
         self,

@@ -3,31 +3,26 @@
 Listeners on the IPv4/IPv6 wildcards with IP_PKTINFO / IPV6_RECVPKTINFO, so that each
 request's interface and local address are known, or, with --bind-interfaces, one per
 interface address that selection.py allows; transfer sockets bound to that address on a
-port of --tftp-port-range; the interface MTU (blksize bound) and the client's MAC from the
-neighbour table (--tftp-unique-root=mac).
+port of --tftp-port-range, each with a twin connected to the client (`peer_socket`); the
+interface MTU (blksize bound) and the client's MAC from the neighbour table
+(--tftp-unique-root=mac).
 """
 
 from __future__ import annotations
 
 import errno
 import ipaddress
-import json
 import random
 import socket
-import struct
-import subprocess
-from dataclasses import dataclass
-from typing import Final
 
 from lanctl.config.model import CoreCfg, TftpCfg
 from lanctl.errors import NetworkError
+from lanctl.net.interfaces import (
+    IP_PKTINFO,
+    IfAddr,
+)
 from lanctl.tftp.paths import mac_dir
 from lanctl.tftp.selection import Selection, bind_address, serve_request
-
-IP_PKTINFO: Final = 8  # Linux <linux/in.h>; missing from Python 3.11's socket module
-_PKTINFO4: Final = struct.Struct("=i4s4s")
-_PKTINFO6: Final = struct.Struct("=16sI")
-CMSG_SIZE: Final = socket.CMSG_SPACE(_PKTINFO6.size) + socket.CMSG_SPACE(_PKTINFO4.size)
 
 
 def interface_allowed(
@@ -35,38 +30,6 @@ def interface_allowed(
 ) -> bool:
     """Whether a request that reached a wildcard listener on `ifname` is served."""
     return serve_request(Selection.of(tftp, core), ifname, local)
-
-
-@dataclass(frozen=True, slots=True)
-class IfAddr:
-    """One address of a local interface."""
-
-    ifname: str
-    address: str
-    ifindex: int
-
-
-def interface_addresses() -> list[IfAddr]:
-    """Every usable interface address (`ip -j addr`; tentative IPv6 ones left out)."""
-    try:
-        proc = subprocess.run(
-            ["ip", "-j", "addr", "show"], capture_output=True, check=True, timeout=10
-        )
-        links = json.loads(proc.stdout)
-    except (OSError, subprocess.SubprocessError, ValueError) as exc:
-        raise NetworkError(f"cannot list interface addresses: {exc}") from exc
-    out: list[IfAddr] = []
-    for link in links if isinstance(links, list) else ():
-        name, index = str(link.get("ifname", "")), link.get("ifindex", 0)
-        for info in link.get("addr_info", ()):
-            if info.get("tentative") or info.get("dadfailed"):
-                continue
-            try:
-                addr = ipaddress.ip_address(str(info.get("local", "")))
-            except ValueError:
-                continue
-            out.append(IfAddr(name, str(addr), index if isinstance(index, int) else 0))
-    return out
 
 
 def bound_addresses(sel: Selection, addrs: list[IfAddr]) -> list[IfAddr]:
@@ -136,19 +99,6 @@ def open_bound_listeners(port: int, addrs: list[IfAddr]) -> list[tuple[socket.so
     return out
 
 
-def pktinfo(ancdata: list[tuple[int, int, bytes]]) -> tuple[int, str | None]:
-    """(interface index, local address) from the control messages of recvmsg."""
-    for level, kind, data in ancdata:
-        if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(data) >= _PKTINFO4.size:
-            ifindex, spec_dst, _dst = _PKTINFO4.unpack_from(data)
-            return ifindex, socket.inet_ntop(socket.AF_INET, spec_dst)
-        ipv6 = level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO
-        if ipv6 and len(data) >= _PKTINFO6.size:
-            addr, ifindex = _PKTINFO6.unpack_from(data)
-            return ifindex, socket.inet_ntop(socket.AF_INET6, addr)
-    return 0, None
-
-
 def transfer_socket(
     family: socket.AddressFamily,
     local: str | None,
@@ -178,6 +128,29 @@ def transfer_socket(
         sock.close()
         raise
     return sock
+
+
+def peer_socket(sock: socket.socket, peer: tuple[str, int]) -> socket.socket:
+    """A twin of the transfer socket `sock`, on the same address and port, connected to the
+    client's transfer ID.
+
+    Linux delivers a datagram to the best-matching socket, and a connected one matches the
+    client's datagrams better than `sock` does; so the twin receives exactly the client's
+    packets (the kernel checks the TID) and needs no address per send or receive, while
+    `sock` still receives every other sender's, to be answered with ERROR 5.  Both need
+    SO_REUSEADDR to share the port; `sock` sets it only after its own bind, so the port
+    was free when taken and a later bind without SO_REUSEADDR still fails.
+    """
+    twin = socket.socket(sock.family, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        twin.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        twin.bind(sock.getsockname())
+        twin.connect(peer)
+    except BaseException:
+        twin.close()
+        raise
+    return twin
 
 
 def interface_mtu(ifname: str) -> int | None:

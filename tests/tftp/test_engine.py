@@ -257,3 +257,26 @@ def test_long_client_timeout_is_bounded_by_the_idle_limit() -> None:
     # One resend at 255 s, then the next deadline (765 s) is past the idle limit: give up.
     assert t.outcome is Outcome.FAILED and rounds == 2 and t.retransmissions == 1
     assert now == 765.0 > IDLE_LIMIT
+
+
+def test_late_acks_after_the_end_are_ignored() -> None:
+    """A finished transfer answers nothing: not a late ACK of its final block (a client
+    retransmitting it), nor of an earlier one; its outcome and logs stay as they were."""
+    t, _ = make(b"k" * 1000)
+    assert drive(t, now=5.0) == b"k" * 1000
+    logs = t.take_logs()
+    for block in (2, 2, 1, 0):
+        assert t.on_packet(encode_ack(block), 6.0) == []
+    assert t.on_timer(1000.0) == [] and t.next_deadline() is None
+    assert t.outcome is Outcome.SENT and t.take_logs() == [] and logs
+
+
+def test_chunked_reads_and_packets_across_chunk_boundaries() -> None:
+    """The source is read in whole-block chunks; block numbers run on across chunks and a
+    window may straddle two chunks; bytes_sent counts what was sent."""
+    data = bytes(i % 253 for i in range(3 * Transfer.CHUNK + 5))
+    t, source = make(data, blksize=1000, windowsize=7, oack=(("windowsize", "7"),))
+    assert drive(t) == data
+    sizes = {size for _, size in source.reads}
+    assert sizes == {Transfer.CHUNK // 1000 * 1000}
+    assert t.bytes_sent == t.size_sent == len(data)

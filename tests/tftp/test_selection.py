@@ -6,8 +6,9 @@ import pytest
 
 from lanctl.config import load
 from lanctl.config.model import CoreCfg, TftpCfg
+from lanctl.net.interfaces import IfAddr
 from lanctl.tftp.selection import Selection, bind_address, serve_request
-from lanctl.tftp.sockets import IfAddr, bound_addresses
+from lanctl.tftp.sockets import bound_addresses
 
 A, B = "192.0.2.1", "198.51.100.1"
 

@@ -195,3 +195,94 @@ def test_a_failing_transfer_does_not_stop_the_service(
     got, stats = with_server(config(root), client)
     assert got.data == (root / "small").read_bytes()
     assert stats["failed"] == 1 and calls["n"] > 1
+
+
+def lock_step_fetch(
+    sock: socket.socket, port: int, name: str
+) -> tuple[bytes, bytes, tuple[str, int]]:
+    """Fetch `name` (blksize 512) on `sock`; the file, the last DATA and the server's TID."""
+    sock.sendto(encode_request(Request(Opcode.RRQ, name, "octet")), ("127.0.0.1", port))
+    data = b""
+    while True:
+        raw, tid = sock.recvfrom(2000)
+        sock.sendto(encode_ack(int.from_bytes(raw[2:4], "big")), tid)
+        data += raw[4:]
+        if len(raw) < 516:
+            return data, raw, tid
+
+
+def test_single_port_late_ack_is_answered_as_dnsmasq_does(root: Path) -> None:
+    """After the final ACK the transfer is over: a late ACK from the same client port is a
+    request again, which dnsmasq 2.90 refuses with ERROR 4 (checked on the wire by
+    tests/tftp/test_compat.py); no DATA is sent again."""
+    cfg = config(root, tftp_single_port=True)
+
+    def client(port: int, handle: TftpHandle) -> tuple[bytes, list[object]]:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(5)
+        try:
+            data, last, tid = lock_step_fetch(sock, port, "small")
+            answers: list[object] = []
+            for block in (int.from_bytes(last[2:4], "big"), 1):
+                sock.sendto(encode_ack(block), tid)
+                answers.append(decode_packet(sock.recvfrom(2000)[0]))
+            return data, answers
+        finally:
+            sock.close()
+
+    data, answers = with_server(cfg, client)
+    assert data == (root / "small").read_bytes()
+    assert answers == [Error(4, "unsupported request from 127.0.0.1")] * 2
+
+
+def test_packet_from_another_tid_gets_error_5_worded_as_dnsmasq(root: Path) -> None:
+    def client(port: int, handle: TftpHandle) -> tuple[object, bytes]:
+        a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        a.settimeout(5)
+        b.settimeout(5)
+        try:
+            a.sendto(encode_request(Request(Opcode.RRQ, "big", "octet")), ("127.0.0.1", port))
+            _first, tid = a.recvfrom(2000)
+            b.sendto(encode_ack(1), tid)
+            stranger = decode_packet(b.recvfrom(2000)[0])
+            a.sendto(encode_ack(1), tid)  # the transfer itself carries on
+            return stranger, a.recvfrom(2000)[0][:4]
+        finally:
+            a.close()
+            b.close()
+
+    stranger, second = with_server(config(root), client)
+    assert stranger == Error(5, "ignoring packet from 127.0.0.1 (TID mismatch)")
+    assert second == b"\0\3\0\2"
+
+
+def test_concurrent_transfers_of_one_file_each_get_its_bytes(root: Path) -> None:
+    """Two clients fetch the same file at once, their ACKs interleaved block by block."""
+
+    def client(port: int, handle: TftpHandle) -> list[bytes]:
+        socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+        got = [b"", b""]
+        tids: list[tuple[str, int] | None] = [None, None]
+        try:
+            for s in socks:
+                s.settimeout(5)
+                s.sendto(encode_request(Request(Opcode.RRQ, "big", "octet")), ("127.0.0.1", port))
+            done = [False, False]
+            while not all(done):
+                for i, s in enumerate(socks):
+                    if done[i]:
+                        continue
+                    raw, tid = s.recvfrom(2000)
+                    tids[i] = tid
+                    got[i] += raw[4:]
+                    s.sendto(encode_ack(int.from_bytes(raw[2:4], "big")), tid)
+                    done[i] = len(raw) < 516
+            assert tids[0] != tids[1]
+            return got
+        finally:
+            for s in socks:
+                s.close()
+
+    got = with_server(config(root), client)
+    assert got == [(root / "big").read_bytes()] * 2

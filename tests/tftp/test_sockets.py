@@ -7,11 +7,11 @@ import socket
 import struct
 
 from lanctl.config.model import CoreCfg, TftpCfg
+from lanctl.net.interfaces import IP_PKTINFO, pktinfo
 from lanctl.tftp.sockets import (
-    IP_PKTINFO,
     interface_allowed,
     interface_mtu,
-    pktinfo,
+    peer_socket,
     transfer_socket,
 )
 
@@ -56,6 +56,40 @@ def test_transfer_socket_uses_the_port_range() -> None:
             raise AssertionError("a fourth socket in a three-port range")
     finally:
         for s in socks:
+            s.close()
+
+
+def test_peer_socket_takes_the_clients_datagrams_and_the_port_stays_taken() -> None:
+    sock = transfer_socket(socket.AF_INET, "127.0.0.1", 0, (42110, 42119), random.Random(2))
+    client, stranger, other = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in "abc")
+    twin = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        client.bind(("127.0.0.1", 0))
+        stranger.bind(("127.0.0.1", 0))
+        twin.close()
+        twin = peer_socket(sock, client.getsockname())
+        port = sock.getsockname()
+        assert twin.getsockname() == port
+        for n in range(3):
+            client.sendto(b"client%d" % n, port)
+            stranger.sendto(b"stranger%d" % n, port)
+        twin.settimeout(5)
+        sock.settimeout(5)
+        assert [twin.recv(100) for _ in range(3)] == [b"client0", b"client1", b"client2"]
+        got = [sock.recvfrom(100) for _ in range(3)]
+        assert [d for d, _ in got] == [b"stranger0", b"stranger1", b"stranger2"]
+        assert {a for _, a in got} == {stranger.getsockname()}
+        twin.send(b"data")
+        client.settimeout(5)
+        assert client.recvfrom(100) == (b"data", port)  # replies leave from the same port
+        try:
+            other.bind(port)  # without SO_REUSEADDR the port is still taken
+        except OSError:
+            pass
+        else:
+            raise AssertionError("a third socket bound the transfer's port")
+    finally:
+        for s in (sock, twin, client, stranger, other):
             s.close()
 
 
