@@ -12,6 +12,10 @@
 #   cached    forwarded names, after one warm-up pass has filled the cache
 #   uncached  forwarded names with the cache off (upstream round trip every query)
 # qps = completed / min(run time, DURATION) (TESTING.md §8); ratio = lanctl / dnsmasq.
+# cpu us/q = the server process's CPU time (user + system, /proc/PID/stat) during the run
+# divided by the queries completed: the per-query cost, which a busy machine does not skew
+# as much as qps.  LINES="local cached" runs only those lines; LANCTL_PY replaces
+# "python3 -m lanctl" (e.g. a wrapper that profiles the server).
 # A benchmark reports; it is not a test and is not run in CI (ARCHITECTURE §5).
 set -euo pipefail
 
@@ -29,6 +33,7 @@ up="$tag-up"
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
 pids=()
+declare -A server_pid
 
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
@@ -88,8 +93,11 @@ start_lanctl() {  # port [extra line]
     common "$1" "${2:-}" >"$tmp/lanctl-$1.conf"
     printf 'user=\npid-file=\ncontrol-socket=%s/ctl-%s.sock\nlog-facility=%s/lanctl-%s.log\n' \
         "$tmp" "$1" "$tmp" "$1" >>"$tmp/lanctl-$1.conf"
-    PYTHONPATH=$PWD ip netns exec "$srv" python3 -m lanctl dns serve -C "$tmp/lanctl-$1.conf" &
+    # shellcheck disable=SC2086  # LANCTL_PY may be "python3 wrapper.py" (profiling)
+    PYTHONPATH=$PWD ip netns exec "$srv" ${LANCTL_PY:-python3 -m lanctl} dns serve \
+        -C "$tmp/lanctl-$1.conf" &
     pids+=($!)
+    server_pid[$1]=$!
     wait_port "$srv" "$!" "$1"
 }
 
@@ -98,6 +106,7 @@ start_dnsmasq() {  # port [extra line]
     ip netns exec "$srv" dnsmasq -k -C "$tmp/dnsmasq-$1.conf" --pid-file= --user=root \
         --group=root --log-facility="$tmp/dnsmasq-$1.log" &
     pids+=($!)
+    server_pid[$1]=$!
     wait_port "$srv" "$!" "$1"
 }
 
@@ -110,8 +119,13 @@ for i in 1 2 3; do echo "host$i.lan.example A"; done >"$tmp/local.txt"
 echo "host2.lan.example AAAA" >>"$tmp/local.txt"
 for i in $(seq 100); do echo "n$i.fwd.example A"; done >"$tmp/fwd.txt"
 
-run() {  # port file [passes] -> "qps latency_ms lost"
-    local out
+cpu_ticks() {  # pid -> utime + stime in clock ticks
+    sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+run() {  # port file [passes] -> "qps latency_ms lost cpu_us_per_query"
+    local out before after
+    before=$(cpu_ticks "${server_pid[$1]}")
     if [ -n "${3:-}" ]; then
         out=$(timeout 60 ip netns exec "$cli" dnsperf -s 192.0.2.1 -p "$1" -d "$2" -n "$3" \
             -c 20 -q 200 -t 2 2>&1) || true
@@ -119,31 +133,37 @@ run() {  # port file [passes] -> "qps latency_ms lost"
         out=$(timeout $((DURATION + 30)) ip netns exec "$cli" dnsperf -s 192.0.2.1 -p "$1" \
             -d "$2" -l "$DURATION" -c 20 -q 200 -t 2 2>&1) || true
     fi
-    echo "$out" | awk -v dur="$DURATION" '
+    after=$(cpu_ticks "${server_pid[$1]}")
+    echo "$out" | awk -v dur="$DURATION" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
         /Queries completed:/ {done=$3}
         /Queries lost:/ {lost=$3}
         /Run time \(s\):/ {t=$4}
         /Average Latency \(s\):/ {lat=$4}
-        END {if (t > dur) t = dur; if (t <= 0) t = 1; printf "%.0f %.3f %s\n", done / t, lat * 1000, lost}'
+        END {cpu = done > 0 ? ticks / hz * 1e6 / done : 0
+             if (t > dur) t = dur; if (t <= 0) t = 1
+             printf "%.0f %.3f %s %.1f\n", done / t, lat * 1000, lost, cpu}'
 }
 
 # Warm the caches (also the upstream's): one pass over the forwarded names on every server.
 for port in 53 5300 54 5400; do run "$port" "$tmp/fwd.txt" 1 >/dev/null; done
 
 declare -A res
+LINES=${LINES:-local cached uncached}
 for line in "local 53 5300 local.txt" "cached 53 5300 fwd.txt" "uncached 54 5400 fwd.txt"; do
     set -- $line
+    case " $LINES " in *" $1 "*) ;; *) continue ;; esac
     res["$1 lanctl"]=$(run "$2" "$tmp/$4")
     res["$1 dnsmasq"]=$(run "$3" "$tmp/$4")
 done
 
 printf 'dnsperf -c 20 -q 200, %s s per run, %s CPUs\n' "$DURATION" "$(nproc)"
-printf '%-9s %12s %10s %12s %10s %7s\n' line "lanctl qps" "lat ms" "dnsmasq qps" "lat ms" ratio
-for l in local cached uncached; do
+printf '%-9s %11s %7s %8s %12s %7s %8s %6s\n' line "lanctl qps" "lat ms" "cpu us/q" \
+    "dnsmasq qps" "lat ms" "cpu us/q" ratio
+for l in $LINES; do
     set -- ${res["$l lanctl"]}
-    lq=$1 ll=$2 llost=$3
+    lq=$1 ll=$2 llost=$3 lc=$4
     set -- ${res["$l dnsmasq"]}
-    dq=$1 dl=$2 dlost=$3
-    printf '%-9s %12s %10s %12s %10s %7.2f   (lost %s / %s)\n' "$l" "$lq" "$ll" "$dq" "$dl" \
-        "$(echo "if ($dq > 0) $lq / $dq else 0" | bc -l)" "$llost" "$dlost"
+    dq=$1 dl=$2 dlost=$3 dc=$4
+    printf '%-9s %11s %7s %8s %12s %7s %8s %6.2f   (lost %s / %s)\n' "$l" "$lq" "$ll" "$lc" \
+        "$dq" "$dl" "$dc" "$(echo "if ($dq > 0) $lq / $dq else 0" | bc -l)" "$llost" "$dlost"
 done

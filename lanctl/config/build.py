@@ -66,6 +66,23 @@ def build_core(view: ConsumerView) -> CoreCfg:
     )
 
 
+def _rr_numbers(view: ConsumerView, name: str) -> tuple[int, ...]:
+    """--filter-rr/--cache-rr values (mnemonics or "TYPE<n>", see g.rr_types) as numbers."""
+    out: list[int] = []
+    for item in _flat(view, name):
+        number = g.RR_TYPES.get(item)
+        out.append(number if number is not None else int(item.removeprefix("TYPE")))
+    return tuple(dict.fromkeys(out))
+
+
+def _stale(view: ConsumerView) -> int | None:
+    """--use-stale-cache: None when absent; the bare flag means at most one day (man page)."""
+    if not view.has("use-stale-cache"):
+        return None
+    value: int | None = _one(view, "use-stale-cache", None)
+    return 86400 if value is None else value
+
+
 def build_dns(view: ConsumerView) -> DnsCfg:
     servers = tuple(view.all("server")) + tuple(view.all("local")) + tuple(view.all("rev-server"))
     return DnsCfg(
@@ -76,6 +93,7 @@ def build_dns(view: ConsumerView) -> DnsCfg:
         expand_hosts=view.has("expand-hosts"),
         domain=tuple(view.all("domain")),
         local_ttl=_one(view, "local-ttl", 0),
+        dhcp_ttl=_one(view, "dhcp-ttl", None),
         cache_size=_one(view, "cache-size", 150),
         no_resolv=view.has("no-resolv"),
         resolv_file=tuple(str(p) for p in view.all("resolv-file") if p),
@@ -98,6 +116,7 @@ def build_dns(view: ConsumerView) -> DnsCfg:
         dynamic_host=tuple(view.all("dynamic-host")),
         no_round_robin=view.has("no-round-robin"),
         localise_queries=view.has("localise-queries"),
+        no_ident=view.has("no-ident"),
         log_queries=view.has("log-queries"),
         edns_packet_max=_one(view, "edns-packet-max", 1232),
         max_tcp_connections=_one(view, "max-tcp-connections", 20),
@@ -112,16 +131,28 @@ def build_dns(view: ConsumerView) -> DnsCfg:
         max_port=_one(view, "max-port", None),
         fast_dns_retry=_one(view, "fast-dns-retry", None),
         clear_on_reload=view.has("clear-on-reload"),
+        servers_file=_one(view, "servers-file", None) or None,
+        add_mac=(_one(view, "add-mac", None) or "") if view.has("add-mac") else None,
+        add_subnet=_one(view, "add-subnet", None),
+        add_cpe_id=_one(view, "add-cpe-id", None),
+        umbrella=_one(view, "umbrella", None),
+        strip_mac=view.has("strip-mac"),
+        strip_subnet=view.has("strip-subnet"),
+        proxy_dnssec=view.has("proxy-dnssec"),
+        dns_loop_detect=view.has("dns-loop-detect"),
         no_negcache=view.has("no-negcache"),
         neg_ttl=_one(view, "neg-ttl", None),
         max_ttl=_one(view, "max-ttl", None),
         max_cache_ttl=_one(view, "max-cache-ttl", None),
         min_cache_ttl=_one(view, "min-cache-ttl", 0),
+        use_stale_cache=_stale(view),
+        cache_rr=_rr_numbers(view, "cache-rr"),
         domain_needed=view.has("domain-needed"),
         bogus_priv=view.has("bogus-priv"),
         filterwin2k=view.has("filterwin2k"),
         filter_a=view.has("filter-A"),
         filter_aaaa=view.has("filter-AAAA"),
+        filter_rr=_rr_numbers(view, "filter-rr"),
         stop_dns_rebind=view.has("stop-dns-rebind"),
         rebind_localhost_ok=view.has("rebind-localhost-ok"),
         rebind_domain_ok=_flat(view, "rebind-domain-ok"),
@@ -185,7 +216,34 @@ def build_dhcp4(view: ConsumerView) -> Dhcp4Cfg:
         no_ping=view.has("no-ping"),
         log_dhcp=view.has("log-dhcp"),
         quiet_dhcp=view.has("quiet-dhcp"),
+        no_dhcp_interface=tuple(i for i in _flat(view, "no-dhcp-interface") if i),
+        no_dhcpv4_interface=tuple(i for i in _flat(view, "no-dhcpv4-interface") if i),
+        dhcp_alternate_port=_one(view, "dhcp-alternate-port", None),
+        dhcp_relay=tuple(r for r in view.all("dhcp-relay") if isinstance(r, g.DhcpRelay)),
+        dhcp_proxy=_proxy(view),
+        script_arp=view.has("script-arp"),
+        dhcp_rapid_commit=view.has("dhcp-rapid-commit"),
+        dhcp_reply_delay=tuple(view.all("dhcp-reply-delay")),
+        dhcp_no_override=view.has("dhcp-no-override"),
+        bootp_dynamic=_tag_lines(view, "bootp-dynamic"),
+        dhcp_client_update=view.has("dhcp-client-update"),
+        shared_network=tuple(
+            n
+            for n in view.all("shared-network")
+            if isinstance(n, g.SharedNetwork) and n.addr.version == 4
+        ),
+        read_ethers=view.has("read-ethers"),
     )
+
+
+def _proxy(view: ConsumerView) -> tuple[object, ...] | None:
+    """--dhcp-proxy: None when absent; bare (every relay) -> (); else the relay addresses."""
+    if not view.has("dhcp-proxy"):
+        return None
+    out: list[object] = []
+    for item in view.all("dhcp-proxy"):
+        out.extend(cast(tuple[object, ...], item))
+    return tuple(out)
 
 
 def build_dhcp6(view: ConsumerView) -> Dhcp6Cfg:

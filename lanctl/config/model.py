@@ -57,6 +57,7 @@ class DnsCfg:
     expand_hosts: bool = False
     domain: tuple[object, ...] = ()
     local_ttl: int = 0
+    dhcp_ttl: int | None = None  # --dhcp-ttl: lease names (lanctl/dns/leases.py); None: local_ttl
     cache_size: int = 150
     no_resolv: bool = False
     resolv_file: tuple[str, ...] = ()
@@ -80,6 +81,7 @@ class DnsCfg:
     dynamic_host: tuple[object, ...] = ()
     no_round_robin: bool = False  # lanctl/dns/answers.py Rotor
     localise_queries: bool = False  # lanctl/dns/localise.py
+    no_ident: bool = False  # lanctl/dns/chaos.py
     log_queries: bool = False
     edns_packet_max: int = 1232
     max_tcp_connections: int = 20
@@ -95,18 +97,31 @@ class DnsCfg:
     max_port: int | None = None
     fast_dns_retry: tuple[int, int] | None = None
     clear_on_reload: bool = False
+    # EDNS client info added to forwarded queries (lanctl/dns/edns.py)
+    add_mac: str | None = None  # "" (option 65001), "base64" or "text"
+    add_subnet: object | None = None  # config.grammar AddSubnet
+    add_cpe_id: str | None = None
+    umbrella: object | None = None  # config.grammar Umbrella
+    strip_mac: bool = False
+    strip_subnet: bool = False
+    dns_loop_detect: bool = False  # lanctl/dns/loopdetect.py
+    proxy_dnssec: bool = False  # lanctl/dns/resolver.py: pass the upstream AD bit on
+    servers_file: str | None = None  # lanctl/dns/serversfile.py: read at start and on SIGHUP
     # cache (lanctl/dns/cache.py)
     no_negcache: bool = False
     neg_ttl: int | None = None
     max_ttl: int | None = None
     max_cache_ttl: int | None = None
     min_cache_ttl: int = 0
+    cache_rr: tuple[int, ...] = ()  # RR type numbers cached besides the default ones; 255: all
+    use_stale_cache: int | None = None  # None: off; 0: no limit; else max excess in seconds
     # filters (lanctl/dns/filters.py)
     domain_needed: bool = False
     bogus_priv: bool = False
     filterwin2k: bool = False
     filter_a: bool = False
     filter_aaaa: bool = False
+    filter_rr: tuple[int, ...] = ()  # RR type numbers; 255 (ANY): the ANY-reply rule
     stop_dns_rebind: bool = False
     rebind_localhost_ok: bool = False
     rebind_domain_ok: tuple[str, ...] = ()
@@ -158,10 +173,25 @@ class Dhcp4Cfg:
     no_ping: bool = False
     log_dhcp: bool = False
     quiet_dhcp: bool = False
+    no_dhcp_interface: tuple[str, ...] = ()  # lanctl/dhcp4/selection.py
+    no_dhcpv4_interface: tuple[str, ...] = ()
+    dhcp_alternate_port: tuple[int, int] | None = None  # (server, client); None: 67, 68
+    dhcp_relay: tuple[object, ...] = ()  # DhcpRelay rows, both families: lanctl/dhcp4/relay.py
+    dhcp_proxy: tuple[object, ...] | None = None  # None: off; (): every relay; else giaddrs
+    script_arp: bool = False  # lanctl/dhcp4/arpwatch.py
+    dhcp_rapid_commit: bool = False  # RFC 4039: lanctl/dhcp4/messages.py
+    dhcp_reply_delay: tuple[object, ...] = ()  # ReplyDelay rows
+    dhcp_no_override: bool = False
+    bootp_dynamic: tuple[tuple[object, ...], ...] = ()  # one TagRef tuple per line
+    dhcp_client_update: bool = False  # option 81 flags: lanctl/dhcp4/fqdn.py
+    shared_network: tuple[object, ...] = ()  # SharedNetwork rows (IPv4 ones)
+    read_ethers: bool = False  # /etc/ethers lines as dhcp-host (lanctl/dhcp4/hostfiles.py)
 
     @property
     def enabled(self) -> bool:
-        return bool(self.dhcp_range)
+        return bool(self.dhcp_range) or any(
+            getattr(getattr(r, "local", None), "version", 0) == 4 for r in self.dhcp_relay
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,12 @@ RFC 2181 §8: an entry lives as long as its smallest TTL.  Keys are
 raw query.  Entries are whole reply bodies (see reply.py): a hit rebuilds the reply with
 TTLs reduced by the time spent in the cache.  Full cache: the least recently used entry goes
 ("evictions" counts those still alive, as dnsmasq's evictions.bind).
+Which replies are kept (dnsmasq 2.90, checked on the wire): answers to A, AAAA and SRV
+questions, PTR questions under in-addr.arpa/ip6.arpa, and NXDOMAIN for any type; never ANY
+questions; --cache-rr=<types> adds types, --cache-rr=ANY makes every type cacheable.
+--use-stale-cache[=<max excess>]: an expired entry is kept and handed out (every TTL 0) by
+`lookup_stale` while it is expired by at most the excess (default one day; 0: no limit); the
+resolver then refreshes it upstream in the background, as dnsmasq does.
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from lanctl.dns.reply import Body, negative_ttl, summary
-from lanctl.dns.wire import Rcode, name_text, qtype_text
+from lanctl.dns.wire import QType, Rcode, name_text, qtype_text
 
 MIN_CACHE_TTL_CAP: Final = 3600  # dnsmasq: "limits the value of this option to one hour"
+DEFAULT_TYPES: Final = frozenset((QType.A, QType.AAAA, QType.SRV))  # dnsmasq's cached types
+_REVERSE: Final = (b"\x07in-addr\x04arpa\x00", b"\x03ip6\x04arpa\x00")
 
 
 def cache_key(qname_lower: bytes, qtype: int, qclass: int, do: bool) -> bytes:
@@ -39,6 +47,8 @@ class CachePolicy:
     max_ttl: int | None = None
     max_cache_ttl: int | None = None
     min_cache_ttl: int = 0
+    stale: int | None = None  # --use-stale-cache: None off, 0 no limit, else max excess (s)
+    cache_rr: frozenset[int] = frozenset()  # --cache-rr: more types; ANY (255): every type
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,8 @@ class Cache:
     def __init__(self, policy: CachePolicy) -> None:
         self.policy = policy
         self.size = max(0, policy.size)
+        self._all_types = QType.ANY in policy.cache_rr
+        self._types = DEFAULT_TYPES | policy.cache_rr
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
         # Fast path: key -> (whole seconds in the cache, counts octets, payload for then).
         self._patched: dict[bytes, tuple[int, bytes, bytes]] = {}
@@ -108,9 +120,20 @@ class Cache:
         life = self._clamp(neg)
         return (life, True) if life > 0 else None
 
+    def caches_type(self, key: bytes) -> bool:
+        """Whether answers to the question of `key` may be kept (--cache-rr)."""
+        qtype = int.from_bytes(key[-5:-3], "big")
+        if qtype == QType.ANY:
+            return False
+        if self._all_types or qtype in self._types:
+            return True
+        return qtype == QType.PTR and key[:-5].endswith(_REVERSE)
+
     def store(self, key: bytes, body: Body, now: float, source: str) -> bool:
         """Cache a forwarded reply; False when it is not cacheable or the cache is off."""
         if self.size == 0:
+            return False
+        if body.rcode != Rcode.NXDOMAIN and not self.caches_type(key):
             return False
         life = self.lifetime(body)
         if life is None:
@@ -140,8 +163,9 @@ class Cache:
             self.misses += 1
             return None
         if entry.expires <= now:
-            del self._entries[key]
-            self._patched.pop(key, None)
+            if not self._servable_stale(entry, now):
+                del self._entries[key]
+                self._patched.pop(key, None)
             self.misses += 1
             return None
         self._entries.move_to_end(key)
@@ -153,6 +177,19 @@ class Cache:
         if cap is None:
             return entry.body, tuple(max(0, t - elapsed) for t in entry.ttls)
         return entry.body, tuple(min(cap, max(0, t - elapsed)) for t in entry.ttls)
+
+    def _servable_stale(self, entry: Entry, now: float) -> bool:
+        limit = self.policy.stale
+        return limit is not None and (limit == 0 or now - entry.expires <= limit)
+
+    def lookup_stale(self, key: bytes, now: float) -> tuple[Body, tuple[int, ...]] | None:
+        """--use-stale-cache: an expired entry still within the allowed excess, with every
+        TTL 0 (what dnsmasq hands out while it refreshes the entry), else None."""
+        entry = self._entries.get(key)
+        if entry is None or entry.expires > now or not self._servable_stale(entry, now):
+            return None
+        self._entries.move_to_end(key)
+        return entry.body, (0,) * len(entry.ttls)
 
     def fast(self, key: bytes, now: float, room: int) -> tuple[int, bytes, bytes] | None:
         """For the engine's fast path: (upstream flags, AN/NS/AR count octets, records with

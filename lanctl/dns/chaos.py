@@ -3,6 +3,8 @@
 cachesize.bind, insertions.bind, evictions.bind, misses.bind, hits.bind and auth.bind answer
 counters; version.bind the version; servers.bind one string per upstream server (the
 engine's resolver renders it).  Split out of engine.py; the engine supplies the values.
+--no-ident: every class CHAOS query is answered NOTIMP (dnsmasq 2.90 on the wire: NOTIMP,
+not authoritative, "config NAME is not implemented" logged).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ _NAMES: Final = (
 CHAOS: Final = {b"".join(bytes([len(n)]) + n.encode() for n in (name, "bind")) + b"\x00": name
                 for name in _NAMES}  # fmt: skip
 """Wire name (lowercase) -> which statistic."""
+NO_IDENT: Final = render_empty(Rcode.NOTIMP, False, f"config {NAME_MARK} is not implemented")
 
 
 def chaos_answer(

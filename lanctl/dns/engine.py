@@ -15,8 +15,8 @@ Rules / theory of operation:
   EDE 14 "not ready": so do we.  A forwarded query returns FORWARDED (b""): its answer comes
   later, from `on_upstream`/`on_upstream_error`/`on_timer`, as (dest, bytes) in
   `take_actions()` together with the upstream sends and socket closes for the adapter.
-- Cache hits of plain UDP queries (no EDNS) are served on the fast path too: the stored
-  reply body with the client's ID and question, TTLs patched once a second (cache.fast).
+- Cache hits of plain UDP queries (no EDNS) are served on the fast path (fastpath.py) too:
+  the stored reply body with the client's ID and question, TTLs patched once a second.
 - Class CHAOS TXT/ANY for cachesize.bind, insertions.bind, evictions.bind, misses.bind,
   hits.bind, auth.bind, servers.bind and version.bind answer statistics, as dnsmasq does
   (chaos.py).
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import random
 import struct
+from collections.abc import Callable
 from typing import Final, Literal
 
 from lanctl import __version__
@@ -42,13 +43,13 @@ from lanctl.config.model import DnsCfg
 from lanctl.dns.answers import (
     NAME_MARK,
     Rendered,
-    Rotor,
     build_reply,
     render_empty,
     render_local,
     render_rotating,
 )
-from lanctl.dns.chaos import CHAOS, chaos_answer
+from lanctl.dns.chaos import CHAOS, NO_IDENT, chaos_answer
+from lanctl.dns.fastpath import FastPath
 from lanctl.dns.forward import Send
 from lanctl.dns.local import LocalAnswer, LocalData
 from lanctl.dns.localise import Net
@@ -101,13 +102,8 @@ class DnsEngine:
             for ede in (False, True)
         }
         self._memo: dict[tuple[bytes, int, int], Rendered] = {}
-        # Fast-path entries: qname + raw QTYPE/QCLASS -> (count octets, answer RRs).
-        self._fast: dict[bytes, tuple[bytes, bytes]] = {}
-        self._rot: dict[bytes, tuple[bytes, Rotor]] = {}  # the same for round-robin answers
         self._netdep = render_empty(Rcode.NOERROR, False, "")  # memo mark: see _by_net
         self._by_net: dict[tuple[tuple[bytes, int, int], Net | None], Rendered] = {}
-        self.fast_hits = 0
-        self.fast_cache_hits = 0  # the part of fast_hits answered from the cache
         self._refused = render_empty(Rcode.REFUSED, False, _REFUSED_LOG)
         self._logs: list[str] = []
         self.counters: dict[str, int] = dict.fromkeys(
@@ -121,6 +117,19 @@ class DnsEngine:
         self.resolver = Resolver(cfg, rng, self._edns_max, self._opts, self.counters, self._logs)
         self.cache = self.resolver.cache
         self.fwd = self.resolver.fwd
+        self.fastpath = FastPath(self.cache)  # fastpath.py: pre-rendered answers by question
+        # The UDP fast path (a method of FastPath): the drain loop asks it first.
+        self.fast_query: Callable[[bytes, float], bytes | None] = self.fastpath.query
+
+    @property
+    def fast_hits(self) -> int:
+        """Queries answered by the fast path (local data and cache)."""
+        return self.fastpath.hits
+
+    @property
+    def fast_cache_hits(self) -> int:
+        """The part of fast_hits answered from the cache."""
+        return self.fastpath.cache_hits
 
     # ---- input -----------------------------------------------------------------
 
@@ -136,43 +145,22 @@ class DnsEngine:
         """Answer one query: the reply bytes, None to drop, or FORWARDED (the answer goes to
         `dest` later, see take_actions).  `now` is monotonic seconds; `net` the subnet the
         query arrived on, when known (--localise-queries).  Never raises for bad input."""
-        # Fast path (ARCHITECTURE §5): a plain UDP query (QR=0, opcode 0, QDCOUNT=1, no other
-        # records) for an answer already rendered.  The name ends at the first zero octet;
-        # a zero inside a binary label gives a slice that is not a well-formed name and so
-        # never matches a key (keys are well-formed names).  Misses take the full path.
-        if (
-            data[4:12] == b"\x00\x01\x00\x00\x00\x00\x00\x00"
-            and not data[2] & 0xF8
-            and transport == "udp"
-        ):
-            end = data.find(0, 12) + 5
-            if end > 16 and len(data) >= end:
-                fk = data[12 : end - 4].lower() + data[end - 4 : end]
-                hit = self._fast.get(fk)
-                if hit is None and self._rot:
-                    rot = self._rot.get(fk)
-                    if rot is not None:
-                        hit = (rot[0], rot[1].step().rrs)
-                if hit is not None:
-                    self.fast_hits += 1
-                    flags = bytes((0x84 | (data[2] & 0x01), 0x80 | (data[3] & 0x10)))
-                    return data[:2] + flags + hit[0] + data[12:end] + hit[1]
-                if self.cache.size:
-                    cached = self.cache.fast(fk + b"\x00", now, MIN_UDP - end)
-                    if cached is not None:
-                        self.fast_hits += 1
-                        self.fast_cache_hits += 1
-                        # QR, RD copied, RA, upstream AA/AD/RCODE; AA only without RD.
-                        rd = data[2] & 0x01
-                        b2 = 0x80 | rd | (0 if rd else 0x04)
-                        b3 = 0x80 | (data[3] & 0x10) | (cached[0] & 0x2F)
-                        return (
-                            data[:2]
-                            + bytes((b2, b3))
-                            + b"\x00\x01"
-                            + cached[1]
-                            + (data[12:end] + cached[2])
-                        )
+        if transport == "udp":
+            fast = self.fast_query(data, now)
+            if fast is not None:
+                return fast
+        return self.full_query(data, peer, now, transport, dest, net)
+
+    def full_query(
+        self,
+        data: bytes,
+        peer: Peer,
+        now: float,
+        transport: Transport = "udp",
+        dest: object = None,
+        net: Net | None = None,
+    ) -> bytes | None:
+        """`on_query` past the fast path: for a caller that already asked `fast_query`."""
         c = self.counters
         c["queries"] += 1
         if transport == "tcp":
@@ -228,7 +216,7 @@ class DnsEngine:
 
     def next_deadline(self) -> float | None:
         """When on_timer next has work (monotonic seconds), or None."""
-        return self.fwd.next_deadline()
+        return self.resolver.next_deadline()
 
     def on_timer(self, now: float) -> None:
         """Retries, and SERVFAIL for queries past their deadline."""
@@ -296,10 +284,12 @@ class DnsEngine:
                 counts = struct.pack("!HHHH", 1, len(r.ends), 0, 0)
                 fk = q.qname_lower + struct.pack("!HH", q.qtype, q.qclass)
                 if r.rotor is not None:
-                    self._rot[fk] = (counts, r.rotor)
+                    self.fastpath.rotating[fk] = (counts, r.rotor)
                 else:
-                    self._fast[fk] = (counts, r.rrs)
+                    self.fastpath.local[fk] = (counts, r.rrs)
             return r
+        if q.qclass == QClass.CH and self.cfg.no_ident:
+            return NO_IDENT  # chaos.py: --no-ident
         if q.qclass == QClass.CH and q.qtype in (QType.TXT, QType.ANY):
             which = CHAOS.get(q.qname_lower)
             if which is not None:
@@ -346,7 +336,8 @@ class DnsEngine:
 
     def take_logs(self) -> list[str]:
         """The --log-queries lines produced since the last call (dnsmasq's format)."""
-        logs, self._logs = self._logs, []
+        logs = self._logs[:]
+        self._logs.clear()  # in place: the resolver appends to this same list
         return logs
 
     def clear_cache(self) -> int:
@@ -357,13 +348,12 @@ class DnsEngine:
 
     def _drop_rendered(self) -> None:
         self._memo.clear()
-        self._fast.clear()
-        self._rot.clear()
+        self.fastpath.clear()
         self._by_net.clear()
 
     def set_routes(self, routes: Routes) -> None:
         """Replace the upstream table (resolv.conf changed, SIGHUP)."""
-        self.resolver.routes = routes
+        self.resolver.set_routes(routes)
 
     def local_changed(self) -> None:
         """The local data changed in place (DHCP lease names): drop pre-rendered answers,

@@ -3,8 +3,11 @@
 Before forwarding: --domain-needed (A/AAAA/ANY for names without a dot: NXDOMAIN),
 --bogus-priv (reverse lookups in the RFC 6303 private zones: NXDOMAIN, not forwarded),
 --filterwin2k (SOA and SRV queries, and ANY for names with an underscore, are not forwarded),
---filter-A/--filter-AAAA: a forwarded reply carrying A (AAAA) records becomes an authoritative
-NODATA (dnsmasq strips only those records; for A/AAAA questions that is the same reply).
+--filter-A/--filter-AAAA/--filter-rr=<types>: those records are removed from the answer
+section of forwarded replies, the rest passes (dnsmasq 2.90, checked on the wire: an ANY
+answer keeps its other records, the additional section is left alone, flags are upstream's);
+--filter-rr=ANY: replies to ANY questions keep only A, AAAA, MX and CNAME (RFC 8482 §4.3),
+and for those replies this rule alone applies (so does dnsmasq).
 After forwarding: --stop-dns-rebind drops answers carrying private, loopback (unless
 --rebind-localhost-ok), link-local, ULA or documentation addresses (RELIABILITY.md §3b list,
 dnsmasq's private_net/private_net6), except under --rebind-domain-ok domains; dnsmasq
@@ -14,12 +17,13 @@ answers such a query NOERROR with an empty answer section, and so do we.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from lanctl.dns.reply import Body
-from lanctl.dns.wire import QType, Rcode, encode_name, name_text
+from lanctl.dns.reply import Body, parse_body
+from lanctl.dns.wire import HEADER, QType, Rcode, encode_name, name_text
+from lanctl.errors import DecodeError
 
 _V4: Final = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12",
@@ -59,6 +63,10 @@ class FilterPolicy:
     stop_rebind: bool = False
     rebind_localhost_ok: bool = False
     rebind_domain_ok: tuple[str, ...] = ()
+    filter_rr: frozenset[int] = frozenset()  # --filter-rr types; ANY (255): the ANY rule
+
+
+ANY_KEEPS: Final = frozenset((QType.A, QType.AAAA, QType.MX, QType.CNAME))  # --filter-rr=ANY
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +98,14 @@ class Filters:
         self.active = any(
             (policy.domain_needed, policy.bogus_priv, policy.filterwin2k)
         )  # fmt: skip
-        self.strips = policy.filter_a or policy.filter_aaaa
+        drop = set(policy.filter_rr - {QType.ANY})
+        if policy.filter_a:
+            drop.add(QType.A)
+        if policy.filter_aaaa:
+            drop.add(QType.AAAA)
+        self._drop = frozenset(drop)
+        self._any_rule = QType.ANY in policy.filter_rr
+        self.strips = bool(drop) or self._any_rule
 
     def check_query(self, qname: bytes, qtype: int) -> Verdict | None:
         """An answer for a query that must not be forwarded, or None to forward it."""
@@ -108,18 +123,28 @@ class Filters:
                 return Verdict(Rcode.NOERROR, "NODATA", aa=True)
         return None
 
-    def filtered(self, body: Body) -> str | None:
-        """--filter-A/--filter-AAAA: "NODATA-IPv4"/"NODATA-IPv6" when the reply carries
-        records to remove (the whole answer then becomes an authoritative NODATA, as
-        dnsmasq answers A/AAAA questions), else None (the reply passes unchanged)."""
-        p = self.policy
-        for rec in body.records:
-            if rec.section == 0:
-                if p.filter_a and rec.rtype == QType.A:
-                    return "NODATA-IPv4"
-                if p.filter_aaaa and rec.rtype == QType.AAAA:
-                    return "NODATA-IPv6"
-        return None
+    def removes(self, qtype: int, rtype: int) -> bool:
+        """Whether an answer record of `rtype` goes from the reply to a `qtype` question.
+        dnsmasq (on the wire): for an ANY question the --filter-rr=ANY rule replaces the
+        type filters, so --filter-AAAA then leaves the AAAA records of an ANY answer."""
+        if self._any_rule and qtype == QType.ANY:
+            return rtype not in ANY_KEEPS
+        return rtype in self._drop
+
+    def filtered(self, question: bytes, body: Body) -> tuple[Body, str | None] | None:
+        """The reply without the answer records the filters remove, and the dnsmasq log
+        word when the answer ends up empty ("NODATA-IPv4" for an A question under
+        --filter-A, else "NODATA"); None when nothing is removed (the reply passes)."""
+        qtype = int.from_bytes(question[-4:-2], "big")
+        if not any(r.section == 0 and self.removes(qtype, r.rtype) for r in body.records):
+            return None
+        try:
+            out = _without(question, body, lambda t: self.removes(qtype, t))
+        except DecodeError:  # not parseable by dnspython: drop the whole answer
+            out = Body(body.flags, b"", (0, 0, 0), (), (), (), False)
+        if out.counts[0]:
+            return out, None
+        return out, "NODATA-IPv4" if qtype == QType.A and self.policy.filter_a else "NODATA"
 
     def rebind_exempt(self, qname: bytes) -> bool:
         if any(s in self._ok_domains for s in _suffixes(qname)):
@@ -153,6 +178,45 @@ class Filters:
                 return self.private_address(QType.A, mapped.packed)
             return any(a6 in n for n in _V6)
         return False
+
+
+DNSSEC_TYPES: Final = frozenset((46, 47, 50))  # RRSIG, NSEC, NSEC3 (RFC 4034, RFC 5155)
+
+
+def without_dnssec(question: bytes, body: Body) -> Body | None:
+    """A DO reply made fit for plain queries: RRSIG/NSEC/NSEC3 removed from every section
+    (dnsmasq, not validating, caches a DO reply's data for plain queries only); None when
+    it cannot be rebuilt."""
+    if not any(r.rtype in DNSSEC_TYPES for r in body.records):
+        return body
+    try:
+        return _without(question, body, DNSSEC_TYPES.__contains__, everywhere=True)
+    except DecodeError:
+        return None
+
+
+def _without(
+    question: bytes, body: Body, drop: Callable[[int], bool], everywhere: bool = False
+) -> Body:
+    """`body` with the answer RRsets (every section's: `everywhere`) whose type `drop`
+    accepts removed.  Rare path (only replies a filter hits): dnspython rebuilds the
+    message, so compression pointers into removed records cannot dangle.  DecodeError
+    when dnspython cannot parse it."""
+    import dns.exception
+    import dns.message
+
+    an, ns, ar = body.counts
+    wire = HEADER.pack(0, 0x8000 | body.flags, 1, an, ns, ar) + question + body.data
+    try:
+        msg = dns.message.from_wire(wire, ignore_trailing=True)
+        msg.answer = [rrset for rrset in msg.answer if not drop(rrset.rdtype)]
+        if everywhere:
+            msg.authority = [rrset for rrset in msg.authority if not drop(rrset.rdtype)]
+            msg.additional = [rrset for rrset in msg.additional if not drop(rrset.rdtype)]
+        out = msg.to_wire()
+    except dns.exception.DNSException as exc:
+        raise DecodeError(f"cannot filter the reply: {exc}") from None
+    return parse_body(out, 12 + len(question))
 
 
 def rebind_domains(values: Sequence[object]) -> tuple[str, ...]:

@@ -1,8 +1,9 @@
 """The forwarder's in-flight table (pure: times are passed in, randomness is injected).
 
-RFC 5452: each upstream query gets a random 16-bit ID (§9.2) and its own socket and source
-port (the adapter binds one per attempt); a reply is accepted only when its ID and question
-match exactly (§9.1; the connected socket checks the address and port).  §5: identical
+RFC 5452: each upstream query gets a random 16-bit ID (§9.2) and a random source port (the
+adapter's sockets, upsock.py; `id_taken` keeps IDs distinct on a shared one); a reply is
+accepted only when its ID and question match exactly (§9.1; the connected socket checks
+the address and port).  §5: identical
 outstanding queries — same (qname lowercased, qtype, qclass, DO, CD, server group) — are
 coalesced into one upstream query; every client gets the answer with its own ID and case.
 dnsmasq behaviour: --dns-forward-max bounds the table (further queries are dropped, logged);
@@ -22,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from lanctl.dns.frozen import fast_init
 from lanctl.dns.reply import Body, parse_body, question_end
 from lanctl.dns.upstreams import Upstream
 from lanctl.dns.wire import CD, HEADER, QR, RD, Rcode, encode_opt
@@ -29,6 +31,7 @@ from lanctl.errors import DecodeError
 
 TIMEOUT: Final = 10.0  # dnsmasq TIMEOUT: seconds before an unanswered query is given up
 WAITERS_MAX: Final = 1024  # clients sharing one upstream query
+ID_TRIES: Final = 64  # random IDs tried for a server whose one socket is shared
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class ForwardPolicy:
     timeout: float = TIMEOUT
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Waiter:
     """A client waiting for an answer: where to send it, its ID, flags, question and EDNS."""
@@ -56,6 +60,7 @@ class Waiter:
     transport: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Send:
     """Open a socket for `token` towards `server` and send `data`."""
@@ -85,8 +90,10 @@ class Pending:
     attempts: dict[int, tuple[int, Upstream]] = field(default_factory=dict)  # token -> (ID, to)
     failed: set[int] = field(default_factory=set)
     truncated: Body | None = None  # the TC=1 UDP reply while the TCP retry runs
+    opt: bytes | None = None  # OPT record to send instead of ours (edns.py client info)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Done:
     """A finished query: the accepted body (None: failed, answer SERVFAIL) and its source."""
@@ -110,6 +117,7 @@ class Forwarder:
         self.sends: list[Send] = []
         self.closes: list[int] = []
         self.ignore: Callable[[Body], bool] | None = None  # --ignore-address (rewrite.py)
+        self.id_taken: Callable[[Upstream, int], bool] | None = None  # --query-port (upsock.py)
         self.sent: dict[Upstream, int] = {}
         self.failed: dict[Upstream, int] = {}
         self.counters: dict[str, int] = dict.fromkeys(
@@ -139,8 +147,10 @@ class Forwarder:
         servers: Sequence[Upstream],
         waiter: Waiter,
         now: float,
+        opt: bytes | None = None,
     ) -> bool:
-        """Forward (or join an identical query in flight); False when the table is full."""
+        """Forward (or join an identical query in flight); False when the table is full.
+        `opt`: the OPT record to send (EDNS client info, edns.py); None: ours."""
         p = self._pending.get(key)
         if p is not None:
             for w in p.waiters:
@@ -162,6 +172,7 @@ class Forwarder:
             key, question, qflags & (RD | CD), do, group, [waiter], now, now + self.policy.timeout
         )
         p.next_index = start
+        p.opt = opt
         if self.policy.fast_retry is not None:
             p.retry_delay = self.policy.fast_retry[0] / 1000
             p.retry_at = now + p.retry_delay
@@ -182,12 +193,16 @@ class Forwarder:
             p.next_index += 1
             p.sent += 1
         qid = self.rng.getrandbits(16)
+        for _ in range(ID_TRIES):  # an ID the server's shared socket does not carry yet
+            if self.id_taken is None or not self.id_taken(server, qid):
+                break
+            qid = self.rng.getrandbits(16)
         token = self._next_token
         self._next_token += 1
         p.attempts[token] = (qid, server)
         self._tokens[token] = p
         header = HEADER.pack(qid, p.flags, 1, 0, 0, 1)
-        data = header + p.question + self._opt[p.do]
+        data = header + p.question + (self._opt[p.do] if p.opt is None else p.opt)
         self.sends.append(Send(token, server, data, tcp_to is not None))
         self.sent[server] = self.sent.get(server, 0) + 1
 

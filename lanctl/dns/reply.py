@@ -15,6 +15,7 @@ import struct
 from dataclasses import dataclass
 from typing import Final
 
+from lanctl.dns.frozen import fast_init
 from lanctl.dns.wire import (
     CD,
     HEADER,
@@ -34,8 +35,10 @@ _RR_FIXED: Final = struct.Struct("!HHIH")
 _TTL: Final = struct.Struct("!I")
 KEEP_FLAGS: Final = 0x0400 | 0x0020 | 0x000F  # AA, AD and RCODE come from upstream
 AA_BIT: Final = 0x0400
+_OPT: Final = int(QType.OPT)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Record:
     """One record of the answer or authority section: type, TTL and RDATA location."""
@@ -46,6 +49,7 @@ class Record:
     rdata: bytes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Body:
     """A reply after its question, OPT removed: bytes, counts, TTL offsets (into `data`)."""
@@ -78,39 +82,45 @@ def question_end(data: bytes) -> int:
 def parse_body(data: bytes, qend: int) -> Body:
     """Walk the records of a reply whose question ends at `qend`; DecodeError if malformed."""
     _, flags, _, an, ns, ar = HEADER.unpack_from(data)
+    size = len(data)
+    unpack = _RR_FIXED.unpack_from
     off = qend
-    offsets: list[int] = []
+    offsets: list[int] = []  # TTL fields, relative to qend
     ttls: list[int] = []
     records: list[Record] = []
     opt: tuple[int, int] | None = None
-    total = an + ns + ar
-    for i in range(total):
+    authority = an + ns
+    for i in range(authority + ar):
         start = off
-        off = skip_name(data, off)[0]
-        if off + 10 > len(data):
+        if off < size and data[off] >= 0xC0:  # a compression pointer: the usual owner
+            off += 2
+        else:
+            off = skip_name(data, off)[0]
+        if off + 10 > size:
             raise DecodeError("truncated resource record")
-        rtype, _, ttl, rdlen = _RR_FIXED.unpack_from(data, off)
-        rdata_at = off + 10
-        end = rdata_at + rdlen
-        if end > len(data):
+        rtype, _, ttl, rdlen = unpack(data, off)
+        end = off + 10 + rdlen
+        if end > size:
             raise DecodeError("RDATA runs past the end of the packet")
-        section = 0 if i < an else 1 if i < an + ns else 2
-        if rtype == QType.OPT:
-            if section != 2 or opt is not None:
+        if rtype == _OPT:
+            if i < authority or opt is not None:
                 raise DecodeError("misplaced or second OPT record")
             opt = (start, end)
         else:
-            offsets.append(off + 4)
-            ttls.append(ttl & 0x7FFFFFFF)  # RFC 2181 §8: a TTL with the top bit set means 0
-            records.append(Record(section, rtype, ttl & 0x7FFFFFFF, data[rdata_at:end]))
+            ttl &= 0x7FFFFFFF  # RFC 2181 §8: a TTL with the top bit set means 0
+            offsets.append(off + 4 - qend)
+            ttls.append(ttl)
+            section = 0 if i < an else 1 if i < authority else 2
+            records.append(Record(section, rtype, ttl, data[off + 10 : end]))
         off = end
-    cut = 0
-    body = data[qend:off]
-    if opt is not None:
+    if opt is None:
+        body = data[qend:off]
+        rel = tuple(offsets)
+    else:
         body = data[qend : opt[0]] + data[opt[1] : off]
-        cut = opt[1] - opt[0]
+        cut, at = opt[1] - opt[0], opt[0] - qend
+        rel = tuple(o - cut if o > at else o for o in offsets)
         ar -= 1
-    rel = tuple(o - qend - (cut if opt is not None and o > opt[0] else 0) for o in offsets)
     return Body(
         flags & KEEP_FLAGS, body, (an, ns, ar), rel, tuple(ttls), tuple(records), bool(flags & TC)
     )

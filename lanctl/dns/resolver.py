@@ -7,37 +7,60 @@ then the forwarder (forward.py).  Replies from upstream go through the rebinding
 into the cache, and out to every waiting client with its own ID, question case, EDNS OPT
 and size limit (reply.build; too large for the client: TC, RFC 1035 §4.2.1).  Per-server
 "sent"/"failed" counters feed CHAOS servers.bind ("addr#port sent failed", as dnsmasq).
+--use-stale-cache: an expired entry (cache.lookup_stale) is answered at once with TTL 0
+("cached-stale" in the log; the reply leaves through take_actions together with the
+refresh) and the question is forwarded with a REFRESH waiter that takes no reply: its
+answer only renews the cache.
+EDNS client info (--add-mac, --add-subnet, --add-cpe-id, --umbrella, --strip-mac,
+--strip-subnet; edns.py): each forwarded query gets its own OPT record; queries whose
+options differ are not coalesced, and client-dependent replies are not cached.  The MAC
+comes from `mac_of`, a neighbour-table lookup the adapter installs (None: unknown).
+The AD bit of upstream replies reaches clients only with --proxy-dnssec, and then only on
+forwarded replies: cached answers never carry it (dnsmasq 2.90, checked on the wire).
+--dns-loop-detect (loopdetect.py): when the server set changes the test queries are due
+(next_deadline says "now"; on_timer sends them, uncounted in servers.bind); a client query
+for a test name disables its server and is dropped.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import random
 import struct
+from collections.abc import Callable
 from typing import Final
 
 from lanctl.config.model import DnsCfg
 from lanctl.dns import reply as rpl
 from lanctl.dns.cache import Cache, CachePolicy, cache_key
-from lanctl.dns.filters import FilterPolicy, Filters
+from lanctl.dns.edns import ClientInfo, ClientInfoPolicy, query_options
+from lanctl.dns.filters import FilterPolicy, Filters, without_dnssec
 from lanctl.dns.forward import Done, Forwarder, ForwardPolicy, Send, Waiter
+from lanctl.dns.loopdetect import LoopDetect
 from lanctl.dns.rewrite import ReplyRewrite
-from lanctl.dns.upstreams import LOCAL, Routes
+from lanctl.dns.upstreams import LOCAL, Routes, Upstream
 from lanctl.dns.wire import (
     CD,
     HEADER,
     MIN_UDP,
+    RD,
     Ede,
     Query,
     Rcode,
+    encode_opt,
     error_reply,
     name_text,
     qtype_text,
     reply_flags,
 )
+from lanctl.errors import DecodeError
 
 FORWARDED: Final = b""  # on_query: the answer will come later through take_actions()
 TCP_LIMIT: Final = 65535  # RFC 1035 §4.2.2 two-octet length prefix
 REFUSED_LOG: Final = "config error is REFUSED (EDE: not ready)"
+REFRESH: Final = object()  # the Waiter.dest of a --use-stale-cache background refresh
+AD: Final = 0x0020  # RFC 4035 §3.2.3 Authenticated Data
 
 
 class Resolver:
@@ -57,10 +80,11 @@ class Resolver:
         self.counters = counters
         self.logs = logs
         self.log_queries = cfg.log_queries
+        self.proxy_dnssec = cfg.proxy_dnssec
         self.cache = Cache(
             CachePolicy(
                 cfg.cache_size, cfg.no_negcache, cfg.neg_ttl, cfg.max_ttl, cfg.max_cache_ttl,
-                cfg.min_cache_ttl,
+                cfg.min_cache_ttl, cfg.use_stale_cache, frozenset(cfg.cache_rr),
             )
         )  # fmt: skip
         self.fwd = Forwarder(
@@ -74,14 +98,27 @@ class Resolver:
             FilterPolicy(
                 cfg.domain_needed, cfg.bogus_priv, cfg.filterwin2k, cfg.filter_a,
                 cfg.filter_aaaa, cfg.stop_dns_rebind, cfg.rebind_localhost_ok,
-                cfg.rebind_domain_ok,
+                cfg.rebind_domain_ok, frozenset(cfg.filter_rr),
             )
         )  # fmt: skip
         self.rewrite = ReplyRewrite(cfg)
         if self.rewrite.ignore_nets:
             self.fwd.ignore = self.rewrite.ignored
+        self.rng = rng
+        self.loop = LoopDetect() if cfg.dns_loop_detect else None
+        self._probes: set[bytes] = set()  # forwarder keys of loop-detection queries
         self.routes = Routes(cfg.server)
+        self._base_routes = self.routes  # without the --servers-file specs
+        self._servers_file: tuple[object, ...] = ()
         self.replies: list[tuple[object, bytes]] = []
+        self._refreshing: set[bytes] = set()  # forwarder keys of background refreshes
+        self.client_info = ClientInfo(
+            ClientInfoPolicy(
+                cfg.add_mac, cfg.add_subnet, cfg.add_cpe_id, cfg.umbrella, cfg.strip_mac,
+                cfg.strip_subnet,
+            )
+        )  # fmt: skip
+        self.mac_of: Callable[[str], bytes | None] | None = None  # --add-mac (neighbours.py)
         for name in ("cache_hits", "forwarded", "filtered", "rebind_blocked"):
             counters.setdefault(name, 0)
 
@@ -104,6 +141,11 @@ class Resolver:
         name = name_text(q.qname) if self.log_queries else ""
         if self.log_queries:
             self.logs.append(f"query[{qtype_text(q.qtype)}] {name} from {peer[0]}")
+        if self.loop is not None:
+            looped = self.loop.looped(q.qname_lower, q.qtype)
+            if looped is not None:  # our own test query came back: that server loops
+                self._loop_found(looped)
+                return None
         verdict = self.filters.check_query(q.qname_lower, q.qtype) if self.filters.active else None
         route = self.routes.route(q.qname_lower)
         if verdict is not None or route == LOCAL:
@@ -126,7 +168,8 @@ class Resolver:
                                ede=Ede.NOT_READY)  # fmt: skip
         question = data[12 : q.question_end]
         ckey = cache_key(q.qname_lower, q.qtype, q.qclass, q.do)
-        cached = self.cache.lookup(ckey, now) if self.cache.size else None
+        # Not validating, dnsmasq answers DO queries from upstream only (on the wire).
+        cached = self.cache.lookup(ckey, now) if self.cache.size and not q.do else None
         if cached is not None:
             c["hits"] += 1
             c["cache_hits"] += 1
@@ -136,10 +179,18 @@ class Resolver:
             opt = self.opts[(q.do, False)] if q.edns_size else b""
             limit = self._limit(q.edns_size, transport)
             return rpl.build(q.id, q.flags, question, body, ttls, limit, opt, True)
-        waiter = Waiter(dest, q.id, q.flags, question, q.edns_size, q.do, transport)
         assert not isinstance(route, str)
         fkey = ckey + bytes((bool(q.flags & CD),)) + str(id(route)).encode()
-        if not self.fwd.submit(fkey, question, q.flags, q.do, route, waiter, now):
+        up_opt = self._client_opt(data, q, str(peer[0])) if self.client_info.active else None
+        if up_opt is not None:
+            fkey += up_opt  # queries with other client info are not coalesced with this one
+        stale = None
+        if self.cache.policy.stale is not None and not q.do:
+            stale = self.cache.lookup_stale(ckey, now)
+        if stale is not None:
+            return self._stale(data, q, stale, route, fkey, name, now, transport, dest, up_opt)
+        waiter = Waiter(dest, q.id, q.flags, question, q.edns_size, q.do, transport)
+        if not self.fwd.submit(fkey, question, q.flags, q.do, route, waiter, now, up_opt):
             c["dropped"] += 1
             limit = self.fwd.policy.forward_max
             self.logs.append(f"Maximum number of concurrent DNS queries reached (max: {limit})")
@@ -149,6 +200,58 @@ class Resolver:
             for send in self.fwd.sends:
                 self.logs.append(f"forwarded {name} to {send.server.address}")
         return FORWARDED
+
+    def _stale(
+        self,
+        data: bytes,
+        q: Query,
+        stale: tuple[rpl.Body, tuple[int, ...]],
+        route: tuple[Upstream, ...],
+        fkey: bytes,
+        name: str,
+        now: float,
+        transport: str,
+        dest: object,
+        up_opt: bytes | None,
+    ) -> bytes:
+        """dnsmasq --use-stale-cache: the expired answer now (TTL 0), a refresh upstream.
+        The answer goes out with the refresh, through take_actions (FORWARDED): the
+        adapter dispatches upstream sends only for queries that return FORWARDED."""
+        c = self.counters
+        c["hits"] += 1
+        c["cache_hits"] += 1
+        body, ttls = stale
+        if self.log_queries:
+            self.logs.append(f"cached-stale {name} is {rpl.summary(body)}")
+        question = data[12 : q.question_end]
+        if fkey not in self._refreshing:
+            # One refresh per question; if a client query for it is already in flight its
+            # answer refreshes the entry anyway, so the refresh joins it.
+            waiter = Waiter(REFRESH, -1, q.flags, question, 0, q.do, "udp")
+            if self.fwd.submit(fkey, question, q.flags, q.do, route, waiter, now, up_opt):
+                self._refreshing.add(fkey)
+                c["forwarded"] += 1
+                if self.log_queries:
+                    for send in self.fwd.sends:
+                        self.logs.append(f"forwarded {name} to {send.server.address}")
+        opt = self.opts[(q.do, False)] if q.edns_size else b""
+        limit = self._limit(q.edns_size, transport)
+        self.replies.append(
+            (dest, rpl.build(q.id, q.flags, question, body, ttls, limit, opt, True))
+        )
+        return FORWARDED
+
+    def _client_opt(self, data: bytes, q: Query, addr: str) -> bytes:
+        """The OPT record carrying the EDNS client info for this query (edns.py)."""
+        try:
+            client = query_options(data, q.question_end)
+        except DecodeError:
+            client = []
+        mac: bytes | None = None
+        if self.client_info.policy.add_mac is not None and self.mac_of is not None:
+            mac = self.mac_of(addr)
+        options = self.client_info.options(client, addr, mac)
+        return encode_opt(self.fwd.policy.edns_size, q.do, options)
 
     # ---- upstream events ---------------------------------------------------------
 
@@ -166,10 +269,14 @@ class Resolver:
 
     def next_deadline(self) -> float | None:
         """When on_timer next has work (monotonic seconds), or None."""
+        if self.loop is not None and self.loop.due:
+            return -math.inf  # loop-detection queries to send: at once
         return self.fwd.next_deadline()
 
     def on_timer(self, now: float) -> None:
-        """Retries and SERVFAIL for queries past their deadline."""
+        """Retries and SERVFAIL for queries past their deadline; loop-detection queries."""
+        if self.loop is not None and self.loop.due:
+            self._send_probes(now)
         for done in self.fwd.on_timer(now):
             self._deliver(done, now)
 
@@ -180,6 +287,38 @@ class Resolver:
         replies = self.replies[:]
         self.replies.clear()
         return sends, closes, replies
+
+    def set_routes(self, routes: Routes) -> None:
+        """Replace the table (resolv.conf re-read, SIGHUP); --servers-file specs are kept."""
+        self._base_routes = routes
+        self.routes = routes.extended(self._servers_file) if self._servers_file else routes
+        if self.loop is not None:
+            self.loop.servers_changed(self.routes.all_servers())  # a new set: test again
+            if self.loop.disabled:
+                self.routes = routes.extended(self._servers_file, frozenset(self.loop.disabled))
+
+    def _send_probes(self, now: float) -> None:
+        """--dns-loop-detect: one TXT <uid>.test query to every server (loopdetect.py)."""
+        assert self.loop is not None
+        for server, question in self.loop.probes(self.routes.all_servers(), self.rng):
+            key = b"loop-detect " + question + server.label.encode()
+            waiter = Waiter(REFRESH, -1, RD, question, 0, False, "udp")
+            if self.fwd.submit(key, question, RD, False, (server,), waiter, now):
+                self._probes.add(key)
+                self.fwd.sent[server] -= 1  # dnsmasq does not count these in servers.bind
+
+    def _loop_found(self, server: Upstream) -> None:
+        assert self.loop is not None
+        self.logs.append(f"NOT using nameserver {server.label} - query loop detected")
+        disabled = frozenset(self.loop.disabled)
+        self.routes = self._base_routes.extended(self._servers_file, disabled)
+        for up in self.routes.usable_servers():
+            self.logs.append(f"using nameserver {up.label}")
+
+    def set_servers_file(self, specs: tuple[object, ...]) -> None:
+        """The --servers-file specs (read at start and on SIGHUP, serversfile.py)."""
+        self._servers_file = specs
+        self.set_routes(self._base_routes)
 
     def has_actions(self) -> bool:
         return bool(self.fwd.sends or self.fwd.closes or self.replies)
@@ -206,11 +345,20 @@ class Resolver:
 
     def _deliver(self, done: Done, now: float) -> None:
         p, body = done.pending, done.body
+        self._refreshing.discard(p.key)
+        if p.key in self._probes:  # a loop-detection query ended: nothing to deliver
+            self._probes.discard(p.key)
+            if body is None:  # nor to count: dnsmasq's servers.bind ignores these
+                for server in p.servers:
+                    self.fwd.failed[server] = max(0, self.fwd.failed.get(server, 0) - 1)
+            return
         qname = p.question[:-4].lower()
         text = name_text(qname) if self.log_queries else ""
         if body is None:
             self.counters["servfail"] += 1
             for w in p.waiters:
+                if w.dest is REFRESH:
+                    continue
                 opt = self.opts[(w.do, False)] if w.edns_size else b""
                 flags = reply_flags(w.qflags, Rcode.SERVFAIL)
                 head = HEADER.pack(w.qid, flags, 1, 0, 0, 1 if opt else 0)
@@ -218,18 +366,22 @@ class Resolver:
             if self.log_queries:
                 self.logs.append(f"reply {text} is SERVFAIL")
             return
-        stripped = self.filters.filtered(body) if self.filters.strips else None
+        ad = body.flags & AD
+        if ad and not self.proxy_dnssec:  # --proxy-dnssec: AD is passed on, else cleared
+            body = dataclasses.replace(body, flags=body.flags & ~AD)
+            ad = 0
+        stripped = self.filters.filtered(p.question, body) if self.filters.strips else None
+        if stripped is not None:  # --filter-A/-AAAA/-rr: those answer records go
+            self.counters["filtered"] += 1
+            body = stripped[0]
+            if self.log_queries and stripped[1] is not None:
+                self.logs.append(f"config {text} is {stripped[1]}")
         bogus = self.rewrite.active and self.rewrite.bogus(body)
         if bogus:  # --bogus-nxdomain: NXDOMAIN, not authoritative, not cached
             self.counters["filtered"] += 1
             if self.log_queries:
                 self.logs.append(f"config {text} is NXDOMAIN")
             body = rpl.Body(Rcode.NXDOMAIN, b"", (0, 0, 0), (), (), (), False)
-        elif stripped is not None:
-            self.counters["filtered"] += 1
-            if self.log_queries:
-                self.logs.append(f"config {text} is {stripped}")
-            body = rpl.Body(rpl.AA_BIT, b"", (0, 0, 0), (), (), (), False)
         elif self.filters.rebinding(qname, body):
             self.counters["rebind_blocked"] += 1
             self.logs.append(f"possible DNS-rebind attack detected: {name_text(qname)}")
@@ -241,11 +393,22 @@ class Resolver:
                 if self.log_queries:
                     self.logs.append(f"config {text} is {rpl.summary(body)}")
             qtype, qclass = struct.unpack_from("!HH", p.question, len(p.question) - 4)
-            self.cache.store(cache_key(qname, qtype, qclass, p.do), body, now, done.server.label)
-        if self.log_queries:
+            if stripped is None and self.client_info.cacheable:  # not filtered, not per client
+                key = cache_key(qname, qtype, qclass, False)
+                kept: rpl.Body | None = body
+                if p.do:  # kept for plain queries only, without the DNSSEC records
+                    kept = without_dnssec(p.question, body)
+                if kept is not None:
+                    if ad:
+                        kept = dataclasses.replace(kept, flags=kept.flags & ~AD)
+                    self.cache.store(key, kept, now, done.server.label)  # never with AD
+        if self.log_queries and (stripped is None or stripped[1] is None):
+            # dnsmasq logs "config NAME is NODATA[-IPv4]" instead for an emptied answer.
             self.logs.append(f"reply {text} is {rpl.summary(body)}")
         ttls = self.cache.client_ttls(body)
         for w in p.waiters:
+            if w.dest is REFRESH:
+                continue
             opt = self.opts[(w.do, False)] if w.edns_size else b""
             limit = self._limit(w.edns_size, w.transport)
             self.replies.append(

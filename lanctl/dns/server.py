@@ -1,45 +1,52 @@
 """trio adapter for the DNS service: UDP and TCP listeners over `DnsEngine` (no decisions here).
 
 UDP uses the drain loop of ARCHITECTURE §5: a non-blocking stdlib socket read in a tight
-loop, `wait_readable` only when it would block, a checkpoint every 64 packets.  TCP
+loop, `wait_readable` only when it would block, a checkpoint every 64 packets; on Linux the
+batched form (drain.py: recvmmsg/sendmmsg, fast path first) unless --local-service.  TCP
 (RFC 1035 §4.2.2, RFC 7766): length-prefixed, pipelined queries answered in order, at most
 --max-tcp-connections (default 20) at once (further clients wait in the backlog, as with
 dnsmasq), 100 queries and 150 s per connection (dnsmasq's TCP_MAX_QUERIES/CHILD_LIFETIME)
-and a 10 s idle timeout.  Binding: no --listen-address: the wildcard 0.0.0.0 and :: on
---port, as dnsmasq; with --listen-address: those addresses (dnsmasq binds the wildcard and
-filters unless --bind-interfaces; answering the same queries, we always bind them).
-Forwarding (upstream_io.py): one connected UDP socket per upstream attempt, read through
-one epoll set, and a timer task driven by engine.next_deadline()/on_timer(); resolv.conf is
-polled once a second unless --no-poll.  --localise-queries (localise.py): a UDP socket bound
-to one address and a TCP connection know the subnet queries arrive on; the wildcard UDP
-sockets do not (that would need IP_PKTINFO), so their queries are not localised.
-Not yet: --interface/--except-interface, --local-service.
+and a 10 s idle timeout.  Binding and per-query interface checks: listen.py (and
+listeners.py for --bind-dynamic); queries that need their arrival interface or local
+address on a wildcard socket go through gated.py's recvmsg loop.
+Forwarding (upstream_io.py, upsock.py): connected random-port UDP sockets, shared under load
+(or one --query-port socket), read through one epoll set, and a timer task driven by
+engine.next_deadline()/on_timer(); resolv.conf is polled once a second unless --no-poll.
+--localise-queries (localise.py): the subnet a query arrived on comes from the socket's
+address, the TCP connection's local end, or IP_PKTINFO on wildcard sockets.
 """
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
-import random
 import socket
 import struct
 from typing import Final
 
 import trio
 
-from lanctl.config.model import DEFAULT_HOSTS_FILE, Config, CoreCfg, DnsCfg
+from lanctl.config.model import DEFAULT_HOSTS_FILE, Config, DnsCfg
+from lanctl.dns import listen
 from lanctl.dns.access import IPNetwork, LocalSubnets, connected_networks, service_mode
+from lanctl.dns.drain import batched_udp_loop
 from lanctl.dns.engine import DnsEngine
 from lanctl.dns.forward import TIMEOUT
+from lanctl.dns.gated import gated_udp_loop
 from lanctl.dns.hosts import HostsFile, parse_hosts
 from lanctl.dns.hostsdir import load_dirs, watch_hostsdirs
+from lanctl.dns.idrand import BlockRandom
 from lanctl.dns.leases import attach, follow_leases, lease_names
+from lanctl.dns.listen import Gate, needs_interfaces
+from lanctl.dns.listeners import DynamicListeners
 from lanctl.dns.local import LocalData, build_local
 from lanctl.dns.localise import Net, arrival_net
+from lanctl.dns.mmsg import MsgBatch
+from lanctl.dns.neighbours import attach_neighbours
 from lanctl.dns.resolver import FORWARDED
+from lanctl.dns.serversfile import load_servers_file
 from lanctl.dns.upstream_io import UpstreamIO, load_routes, poll_resolv, resolv_watch
-from lanctl.errors import NetworkError, NotImplementedServiceError
+from lanctl.net.interfaces import Interfaces
 from lanctl.service import JsonValue
 from lanctl.store.names import trim_heap
 
@@ -50,20 +57,6 @@ TCP_MAX_QUERIES: Final = 100  # dnsmasq src/config.h
 TCP_LIFETIME: Final = 150.0  # dnsmasq CHILD_LIFETIME, seconds
 TCP_IDLE: Final = 10.0  # seconds without a complete query before the connection is closed
 MAX_UDP_IN: Final = 65535
-
-
-def check_supported(cfg: Config) -> None:
-    """Refuse, before binding anything, configurations this slice cannot serve honestly."""
-    core = cfg.core
-    for option, value in (
-        ("interface", core.interface),
-        ("except-interface", core.except_interface),
-    ):
-        if value:
-            raise NotImplementedServiceError(
-                f"dns: --{option} is not implemented yet; use --listen-address with the "
-                "interface's addresses"
-            )
 
 
 def _hosts_paths(dns: DnsCfg) -> list[str]:
@@ -84,7 +77,8 @@ def load_local(dns: DnsCfg) -> LocalData:
     """Read and parse the hosts files and build the local data; problems are logged."""
     files: list[HostsFile] = []
     failures: list[str] = []
-    for path in _hosts_paths(dns):
+    paths = _hosts_paths(dns)
+    for path in paths:
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
                 text = fh.read()
@@ -98,7 +92,8 @@ def load_local(dns: DnsCfg) -> LocalData:
     if local.dirs is not None:
         local.messages.extend(local.dirs.take_messages())
     trim_heap()  # a million-line hosts file leaves much freed heap behind
-    for line in failures + local.messages:
+    # dnsmasq says "cleared cache" instead of "read FILE" lines when there is no file
+    for line in failures + local.messages + ([] if paths else ["cleared cache"]):
         log.info("%s", line)
     return local
 
@@ -116,6 +111,7 @@ class DnsHandle:
         self.tcp_highest = 0
         self.subnets: LocalSubnets | None = None  # --local-service=net
         self.nets: list[IPNetwork] | None = None  # --localise-queries: connected networks
+        self.gate: Gate | None = None  # --interface / --except-interface / --listen-address
 
     def arrival(self, local: str) -> Net | None:
         """The subnet of a local address queries arrive on (--localise-queries, localise.py)."""
@@ -127,10 +123,12 @@ class DnsHandle:
         out["tcp_highest"] = self.tcp_highest
         out["max_tcp_connections"] = self.dns.max_tcp_connections
         out["refused_non_local"] = self.subnets.refused if self.subnets is not None else 0
+        out["refused_interface"] = self.gate.refused if self.gate is not None else 0
         return out
 
     def reload(self) -> None:
         self.engine.set_local(load_local(self.dns))
+        load_servers_file(self.engine, self.dns)  # --servers-file is re-read on SIGHUP
         self.engine.set_routes(load_routes(self.dns))
 
     def control(self, command: str, args: dict[str, JsonValue]) -> JsonValue:
@@ -161,72 +159,6 @@ class DnsHandle:
         return lines
 
 
-def _bind_targets(
-    core: CoreCfg, loopback: bool = False
-) -> tuple[list[tuple[socket.AddressFamily, str]], bool]:
-    """(family, address) pairs to bind and whether they are the wildcards (or, with
-    --local-service=host, the loopback addresses: a missing ::1 is then tolerated too)."""
-    if loopback:
-        return [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")], True
-    if core.listen_address:
-        v4, v6 = socket.AF_INET, socket.AF_INET6
-        return [(v6 if ":" in a else v4, a) for a in core.listen_address], False
-    return [(socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")], True
-
-
-def _open(
-    family: socket.AddressFamily, kind: socket.SocketKind, addr: str, port: int
-) -> socket.socket:
-    sock = socket.socket(family, kind)
-    try:
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        if kind == socket.SOCK_STREAM:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((addr, port))
-        if kind == socket.SOCK_STREAM:
-            sock.listen(64)
-        sock.setblocking(False)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-def open_sockets(
-    core: CoreCfg, port: int, loopback: bool = False
-) -> tuple[list[socket.socket], list[socket.socket]]:
-    """Bind UDP and TCP sockets; NetworkError with dnsmasq's wording when one fails."""
-    targets, wildcard = _bind_targets(core, loopback)
-    udp: list[socket.socket] = []
-    tcp: list[socket.socket] = []
-    try:
-        for family, addr in targets:
-            try:
-                udp.append(_open(family, socket.SOCK_DGRAM, addr, port))
-                tcp.append(_open(family, socket.SOCK_STREAM, addr, port))
-            except OSError as exc:
-                if (
-                    wildcard
-                    and family == socket.AF_INET6
-                    and exc.errno
-                    in (
-                        errno.EAFNOSUPPORT,
-                        errno.EADDRNOTAVAIL,
-                    )
-                ):
-                    continue  # no IPv6 on this host: dnsmasq carries on with IPv4
-                what = f"port {port}" if wildcard else addr
-                raise NetworkError(
-                    f"failed to create listening socket for {what}: {exc.strerror}"
-                ) from exc
-    except BaseException:
-        for s in udp + tcp:
-            s.close()
-        raise
-    return udp, tcp
-
-
 def _flush_logs(engine: DnsEngine) -> None:
     for line in engine.take_logs():
         log.info("%s", line)
@@ -241,7 +173,11 @@ async def _udp_loop(
 ) -> None:
     """The drain loop: recvfrom until it would block; one reply per packet, no awaits.
     With --local-service, packets from sources off the connected subnets are dropped.
-    `net`: the subnet of the socket's address (--localise-queries; None when wildcard)."""
+    `net`: the subnet of the socket's address (--localise-queries; None when wildcard).
+    Without --local-service the batched loop (drain.py: recvmmsg/sendmmsg) runs instead."""
+    if subnets is None and MsgBatch.supported():
+        await batched_udp_loop(engine, sock, io, net)
+        return
     allows = subnets.allows if subnets is not None else None
     recv, send, on_query = sock.recvfrom, sock.sendto, engine.on_query
     clock = trio.current_time
@@ -281,8 +217,16 @@ async def _udp_loop(
             await trio.lowlevel.checkpoint()
 
 
+async def _noop(sock: socket.socket) -> None:
+    """Placeholder runner until serve() installs the real ones."""
+
+
 async def _tcp_loop(
-    handle: DnsHandle, sock: socket.socket, io: UpstreamIO, subnets: LocalSubnets | None = None
+    handle: DnsHandle,
+    sock: socket.socket,
+    io: UpstreamIO,
+    subnets: LocalSubnets | None = None,
+    gate: Gate | None = None,
 ) -> None:
     """Accept while below --max-tcp-connections; each connection gets its own task."""
     tsock = trio.socket.from_stdlib_socket(sock)
@@ -297,8 +241,9 @@ async def _tcp_loop(
                 log.debug("accept: %s", exc)
                 await trio.sleep(0.1)  # e.g. EMFILE: do not spin
                 continue
-            if subnets is not None and not subnets.allows(peer[0]):
-                conn.close()  # --local-service: not a connected subnet
+            refused = subnets is not None and not subnets.allows(peer[0])
+            if refused or (gate is not None and not gate.tcp(conn)):  # type: ignore[arg-type]
+                conn.close()  # --local-service / interface selection: not served
                 slots.release()
                 continue
             nursery.start_soon(_tcp_connection, handle, conn, peer, slots, io)
@@ -362,20 +307,32 @@ async def serve(
     task_status: trio.TaskStatus[DnsHandle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run the DNS service until cancelled; `task_status.started(handle)` once bound."""
-    check_supported(cfg)
     dns = cfg.dns
-    engine = DnsEngine(dns, load_local(dns), rng=random.SystemRandom())
+    watch = resolv_watch(dns)  # stamps before the files are read: no change missed
+    routes = load_routes(dns)  # first: dnsmasq logs its servers before the local data
+    engine = DnsEngine(dns, load_local(dns), rng=BlockRandom())
     leases = lease_names(cfg)  # names of DHCP leases in the lease store (dns/leases.py)
     if leases is not None:
         attach(engine, leases)
-    watch = resolv_watch(dns)
-    engine.set_routes(load_routes(dns))
+    load_servers_file(engine, dns)
+    attach_neighbours(engine, dns)  # --add-mac (neighbours.py)
+    engine.set_routes(routes)
     handle = DnsHandle(engine, dns)
     if not dns.enabled:  # --port=0: DNS disabled
         task_status.started(handle)
         await trio.sleep_forever()
     mode = service_mode(cfg)  # --local-service (access.py)
-    udp, tcp = open_sockets(cfg.core, dns.port, loopback=mode == "host")
+    core = cfg.core
+    ifaces = Interfaces() if needs_interfaces(core) else None
+    plan = listen.plan(core, ifaces, loopback=mode == "host")
+    dynamic = None
+    if core.bind_dynamic and ifaces is not None:
+        dynamic = DynamicListeners(core, dns.port, ifaces, _noop, _noop)
+        initial = dynamic.open_initial()
+        udp, tcp = [p[0] for _k, p in initial], [p[1] for _k, p in initial]
+    else:
+        udp, tcp = listen.open_sockets(plan, dns.port)
+    handle.gate = plan.gate
     subnets = LocalSubnets() if mode == "net" else None
     handle.subnets = subnets
     handle.addresses = [s.getsockname()[:2] for s in udp]
@@ -390,12 +347,27 @@ async def serve(
             nursery.start_soon(follow_leases, engine, cfg, leases)
             if dns.hostsdir:
                 nursery.start_soon(watch_hostsdirs, engine)
-            for s in udp:
-                nursery.start_soon(
-                    _udp_loop, engine, s, io, subnets, handle.arrival(s.getsockname()[0])
-                )
-            for s in tcp:
-                nursery.start_soon(_tcp_loop, handle, s, io, subnets)
+
+            async def run_udp(s: socket.socket) -> None:
+                local = s.getsockname()[0]
+                gated = plan.gate is not None and plan.gate.udp_checks
+                if gated or (handle.nets is not None and plan.wildcard):
+                    arrival = handle.arrival if handle.nets is not None else None
+                    await gated_udp_loop(engine, s, io, plan.gate, arrival)
+                else:
+                    await _udp_loop(engine, s, io, subnets, handle.arrival(local))
+
+            async def run_tcp(s: socket.socket) -> None:
+                await _tcp_loop(handle, s, io, subnets, plan.gate)
+
+            if dynamic is not None:
+                dynamic.run_udp, dynamic.run_tcp = run_udp, run_tcp
+                nursery.start_soon(dynamic.run, initial)
+            else:
+                for s in udp:
+                    nursery.start_soon(run_udp, s)
+                for s in tcp:
+                    nursery.start_soon(run_tcp, s)
             task_status.started(handle)
     finally:
         io.close()

@@ -1,22 +1,16 @@
 """trio/socket side of forwarding: upstream sockets, the reader, the timer, resolv.conf polling.
 
-RFC 5452 §9.1-§9.2: every upstream attempt gets its own UDP socket, bound to port 0 (a
-random port from the kernel's ephemeral range, as dnsmasq >= 2.85) or to a random port in
---min-port..--max-port, and connect()ed to the server so the kernel drops datagrams from any
-other address or port.  --query-port is not implemented (accepted, ignored: random ports).  A source
-address/port or interface from "--server=addr@source#port" / "@iface" is bound first.
-All upstream sockets sit in one epoll set that a single task waits on; the engine decides
-everything (see engine.on_upstream / on_timer); this module only moves bytes.  TCP retries
-of truncated replies (RFC 7766) run as one task each, bounded by dnsmasq's TCP_TIMEOUT.
+The sockets (RFC 5452 §9.1-§9.2 random ports, sharing under load, --query-port, --min-port,
+--max-port, "--server=addr@source#port" / "@iface") are upsock.py's; they sit in one epoll
+set that a single task waits on.  The engine decides everything (see engine.on_upstream /
+on_timer); this module only moves bytes.  TCP retries of truncated replies (RFC 7766) run as
+one task each, bounded by dnsmasq's TCP_TIMEOUT.
 """
 
 from __future__ import annotations
 
-import errno
 import logging
 import math
-import random
-import select
 import socket
 import struct
 from typing import Final
@@ -26,6 +20,7 @@ import trio
 from lanctl.config.model import DnsCfg
 from lanctl.dns.engine import DnsEngine
 from lanctl.dns.forward import Send
+from lanctl.dns.idrand import BlockRandom
 from lanctl.dns.resolvconf import (
     DEFAULT_RESOLV,
     POLL_INTERVAL,
@@ -33,13 +28,13 @@ from lanctl.dns.resolvconf import (
     read_servers,
     stat_files,
 )
+from lanctl.dns.serverlog import resolv_lines, server_lines
+from lanctl.dns.upsock import UpstreamSockets
 from lanctl.dns.upstreams import Routes, Upstream
 
 log = logging.getLogger("lanctl.dns")
 
 TCP_TIMEOUT: Final = 10.0  # dnsmasq: 5 s to connect, doubled for the answer
-PORT_TRIES: Final = 32  # random ports tried in --min-port..--max-port before giving up
-DEFAULT_MIN_PORT: Final = 1024
 
 
 def resolv_paths(dns: DnsCfg) -> list[str]:
@@ -63,14 +58,18 @@ def is_own_address(up: Upstream, port: int) -> bool:
 def load_routes(dns: DnsCfg) -> Routes:
     """The routing table from --server lines and (unless --no-resolv) the resolv files.
     resolv.conf servers that are this host on our port are ignored, as dnsmasq does."""
-    resolv: list[Upstream] = [] if dns.no_resolv else read_servers(resolv_paths(dns))
-    for up in [u for u in resolv if is_own_address(u, dns.port)]:
-        log.warning("ignoring nameserver %s - local interface", up.address)
-        resolv.remove(up)
-    routes = Routes(dns.server, resolv)
-    for up in routes.all_servers():
-        log.info("using nameserver %s", up.label)
-    return routes
+    resolv: list[Upstream] = []
+    lines = server_lines(dns.server, dns.no_resolv)  # dnsmasq's shapes (serverlog.py)
+    for path in [] if dns.no_resolv else resolv_paths(dns):
+        found = [u for u in read_servers([path]) if u not in resolv]
+        for up in [u for u in found if is_own_address(u, dns.port)]:
+            log.warning("ignoring nameserver %s - local interface", up.address)
+            found.remove(up)
+        lines.extend(resolv_lines(path, found))
+        resolv.extend(found)
+    for line in lines:
+        log.log(logging.WARNING if line.startswith("warning:") else logging.INFO, "%s", line)
+    return Routes(dns.server, resolv)
 
 
 def resolv_watch(dns: DnsCfg) -> ResolvWatch:
@@ -85,43 +84,9 @@ async def poll_resolv(engine: DnsEngine, dns: DnsCfg, watch: ResolvWatch) -> Non
     while True:
         await trio.sleep(POLL_INTERVAL)
         if watch.changed(stat_files(paths)):
-            for path in paths:
-                log.info("reading %s", path)
             engine.set_routes(load_routes(dns))
             if dns.clear_on_reload:
                 engine.cache.clear()
-
-
-def open_upstream(send: Send, dns: DnsCfg, rng: random.Random) -> socket.socket:
-    """A non-blocking UDP socket bound as the options say and connected to the server."""
-    up = send.server
-    family = socket.AF_INET6 if up.family_v6 else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK)
-    try:
-        if up.interface:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, up.interface.encode())
-        src = up.source or ("::" if up.family_v6 else "0.0.0.0")
-        if up.source_port is not None:  # "@source#port": that port, shared by every query
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind((src, up.source_port))
-        elif dns.min_port is not None or dns.max_port is not None:
-            low = dns.min_port if dns.min_port is not None else DEFAULT_MIN_PORT
-            high = dns.max_port if dns.max_port is not None else 65535
-            for attempt in range(PORT_TRIES):
-                try:
-                    sock.bind((src, rng.randint(low, max(low, high))))
-                    break
-                except OSError as exc:
-                    if exc.errno != errno.EADDRINUSE or attempt == PORT_TRIES - 1:
-                        raise
-        elif up.source:
-            sock.bind((src, 0))
-        sock.connect((up.address, up.port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
 
 
 class UpstreamIO:
@@ -130,10 +95,9 @@ class UpstreamIO:
     def __init__(self, engine: DnsEngine, dns: DnsCfg) -> None:
         self.engine = engine
         self.dns = dns
-        self.rng = random.SystemRandom()
-        self.epoll = select.epoll()
-        self.by_fd: dict[int, tuple[int, socket.socket]] = {}
-        self.by_token: dict[int, socket.socket] = {}
+        self.rng = BlockRandom()
+        self.socks = UpstreamSockets(dns, self.rng)
+        engine.fwd.id_taken = self.socks.id_taken
         self._timer: trio.CancelScope | None = None
         self._nursery: trio.Nursery | None = None
         self._tcp: dict[int, trio.CancelScope] = {}
@@ -152,15 +116,13 @@ class UpstreamIO:
             sends, closes, replies = engine.take_actions()
             for send in sends:
                 self._send(send)
+            release = self.socks.release
             for token in closes:
-                scope = self._tcp.pop(token, None)
-                if scope is not None:
-                    scope.cancel()
-                sock = self.by_token.pop(token, None)
-                if sock is not None:
-                    self.by_fd.pop(sock.fileno(), None)
-                    self.epoll.unregister(sock)
-                    sock.close()
+                if self._tcp:
+                    scope = self._tcp.pop(token, None)
+                    if scope is not None:
+                        scope.cancel()
+                release(token)
             for dest, data in replies:
                 _reply(dest, data)
         timer = self._timer
@@ -178,18 +140,9 @@ class UpstreamIO:
                 self._nursery.start_soon(self._tcp_query, send)
             return
         try:
-            sock = open_upstream(send, self.dns, self.rng)
+            self.socks.send(send.token, send.server, send.data)
         except OSError as exc:
             log.warning("failed to send query to %s: %s", send.server.label, exc.strerror)
-            self.engine.on_upstream_error(send.token, trio.current_time())
-            return
-        self.by_token[send.token] = sock
-        self.by_fd[sock.fileno()] = (send.token, sock)
-        self.epoll.register(sock, select.EPOLLIN | select.EPOLLERR)
-        try:
-            sock.send(send.data)
-        except OSError as exc:
-            log.debug("send to %s: %s", send.server.label, exc)
             self.engine.on_upstream_error(send.token, trio.current_time())
 
     async def _tcp_query(self, send: Send) -> None:
@@ -230,27 +183,38 @@ class UpstreamIO:
     async def reader_loop(self) -> None:
         """Wait on the epoll set; drain every ready socket into the engine."""
         engine = self.engine
+        socks = self.socks
+        by_fd, owner, is_open = socks.by_fd, socks.owner, engine.fwd.is_open
+        on_upstream, logging_on = engine.on_upstream, engine.log_queries
+        epoll = socks.epoll
         while True:
-            await trio.lowlevel.wait_readable(self.epoll.fileno())
-            for fd, _ in self.epoll.poll(0):
-                entry = self.by_fd.get(fd)
-                if entry is None:
+            await trio.lowlevel.wait_readable(epoll.fileno())
+            now = trio.current_time()
+            for fd, _ in epoll.poll(0):
+                s = by_fd.get(fd)
+                if s is None:
                     continue
-                token, sock = entry
-                is_open = engine.fwd.is_open
-                while is_open(token):
+                recv = s.sock.recv
+                while True:
                     try:
-                        data = sock.recv(65535)
+                        data = recv(65535)
                     except BlockingIOError:
                         break
                     except OSError as exc:  # ECONNREFUSED: ICMP port unreachable
                         log.debug("upstream socket: %s", exc)
-                        engine.on_upstream_error(token, trio.current_time())
+                        for failed in list(s.ids.values()):
+                            engine.on_upstream_error(failed, now)
                         break
-                    engine.on_upstream(token, data, trio.current_time())
-                    if engine.log_queries:
+                    token = s.ids.get(int.from_bytes(data[:2], "big"))  # the usual case
+                    if token is None:
+                        token = owner(s, data)  # unknown ID: the forwarder counts it
+                    if token is not None:
+                        on_upstream(token, data, now)
+                    if logging_on:
                         for line in engine.take_logs():
                             log.info("%s", line)
+                    if not s.fixed and not any(map(is_open, s.ids.values())):
+                        break  # every query on it is done: the socket is about to close
             self.dispatch()
 
     async def timer_loop(self) -> None:
@@ -265,11 +229,7 @@ class UpstreamIO:
             self.dispatch()
 
     def close(self) -> None:
-        for sock in self.by_token.values():
-            sock.close()
-        self.by_token.clear()
-        self.by_fd.clear()
-        self.epoll.close()
+        self.socks.close()
 
 
 def _reply(dest: object, data: bytes) -> None:

@@ -91,7 +91,15 @@ def labels_of(name: bytes) -> int:
 class Routes:
     """The routing table, built once per (re)load from the specs and the resolv.conf servers."""
 
-    def __init__(self, specs: Sequence[object], resolv: Sequence[Upstream] = ()) -> None:
+    def __init__(
+        self,
+        specs: Sequence[object],
+        resolv: Sequence[Upstream] = (),
+        disabled: frozenset[Upstream] = frozenset(),
+    ) -> None:
+        self.specs = tuple(specs)
+        self.resolv = tuple(resolv)
+        self.disabled = disabled  # --dns-loop-detect: servers found looping, never routed to
         defaults: list[Upstream] = []
         rules: dict[bytes, list[Upstream] | str] = {}
         wild: dict[str, list[Upstream] | str] = {}
@@ -126,6 +134,23 @@ class Routes:
             ((k.encode(), self._resolve(v)) for k, v in wild.items()),
             key=lambda kv: -len(kv[0]),
         )
+        self._all = self._every_server()
+        if disabled:
+            self.defaults = tuple(u for u in self.defaults if u not in disabled)
+            self._rules = {k: self._usable(v) for k, v in self._rules.items()}
+            self._wild = [(k, self._usable(v)) for k, v in self._wild]
+
+    def _usable(self, target: tuple[Upstream, ...] | str) -> tuple[Upstream, ...] | str:
+        if isinstance(target, str):
+            return target
+        return tuple(u for u in target if u not in self.disabled)
+
+    def extended(
+        self, extra: Sequence[object], disabled: frozenset[Upstream] = frozenset()
+    ) -> Routes:
+        """This table with more specs after its own (--servers-file), same resolv servers,
+        and `disabled` servers (--dns-loop-detect) taken out of every route."""
+        return Routes((*self.specs, *extra), self.resolv, disabled)
 
     def _resolve(self, target: list[Upstream] | str) -> tuple[Upstream, ...] | str:
         if target == _DEFAULT:
@@ -168,7 +193,15 @@ class Routes:
         return self.defaults
 
     def all_servers(self) -> tuple[Upstream, ...]:
-        """Every upstream the table names, in first-seen order (servers.bind)."""
+        """Every upstream the table names, in first-seen order (servers.bind), including
+        the disabled ones."""
+        return self._all
+
+    def usable_servers(self) -> tuple[Upstream, ...]:
+        """The servers queries may go to (all but the disabled ones)."""
+        return tuple(u for u in self._all if u not in self.disabled)
+
+    def _every_server(self) -> tuple[Upstream, ...]:
         seen: dict[Upstream, None] = dict.fromkeys(self.defaults)
         groups: Iterable[tuple[Upstream, ...] | str] = (
             *self._rules.values(),

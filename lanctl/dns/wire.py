@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
 
+from lanctl.dns.frozen import fast_init
 from lanctl.errors import DecodeError
 
 # RFC 1035 §4.1.1 header flag bits.
@@ -91,6 +92,7 @@ def qtype_text(qtype: int) -> str:
     return name if name is not None else f"type={qtype}"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Query:
     """What the engine needs from a query: the question (as sent and lowercased) and EDNS.

@@ -76,6 +76,25 @@ def test_min_and_max_port_bound_the_source_port() -> None:
     assert seen == [src, src]
 
 
+def test_query_port_sends_every_query_from_that_port() -> None:
+    port, up, qport = free_port(), free_port(), free_port()
+    seen: list[int] = []
+
+    async def body(handle: DnsHandle) -> None:
+        async with trio.open_nursery() as nursery:  # concurrent: they share the one socket
+            for i in range(6):
+                nursery.start_soon(ask_ok, port, f"q{i}.example")
+        assert await ask(port, "again.example") == "203.0.113.1"
+
+    conf = cfg(port, "--no-resolv", f"--server=127.0.0.1#{up}", f"--query-port={qport}")
+    run(conf, body, (up, "203.0.113.1", seen))
+    assert seen == [qport] * 7
+
+
+async def ask_ok(port: int, name: str) -> None:
+    assert await ask(port, name) == "203.0.113.1"
+
+
 def test_default_source_ports_are_random_per_query() -> None:
     port, up = free_port(), free_port()
     seen: list[int] = []
