@@ -7,7 +7,9 @@ name; a matching --dhcp-host adds its `set:` tags and "known" ("known-othernet" 
 only match has an address on another subnet); the range adds its `set:` tag; --tag-if
 rules run last (classify.py holds the class and relay-agent tag sources).  A dhcp-host
 matches by client-id (`id:`), then by hardware address (wildcards and type), then by
-the host name the client sends (a line with only a name).  --domain picks the domain of
+the host name the client sends (a line with only a name).  --shared-network adds the
+subnet of its second address (served by ranges with a netmask) to the link of its
+interface or local address, or of a relay with that giaddr.  --domain picks the domain of
 the range or network holding the address.  `Request` gathers what the engine found out
 about one request; `client_name` is dnsmasq's hostname sanitising (first label, legal
 characters only).
@@ -15,14 +17,16 @@ characters only).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from lanctl.config.grammar.dhcp_host import DhcpHost, valid_hostname
+from lanctl.config.grammar.dhcp_net import SharedNetwork
 from lanctl.config.grammar.dhcp_range import Dhcp4Range
 from lanctl.config.grammar.dns import DomainSpec
 from lanctl.dhcp4.effects import Effect
+from lanctl.dhcp4.fqdn import ClientFqdn
 from lanctl.dhcp4.wire import ZERO, Packet
 from lanctl.tags import matches
 
@@ -56,9 +60,20 @@ class Link:
     network: IPv4Network
     ranges: tuple[Dhcp4Range, ...]
     relayed: bool
+    shared: tuple[IPv4Network, ...] = ()  # --shared-network subnets also served here
 
     def contains(self, addr: IPv4Address) -> bool:
-        return addr in self.network and addr != self.network.broadcast_address
+        net = self.network_of(addr)
+        return net is not None and addr != net.broadcast_address
+
+    def __contains__(self, addr: object) -> bool:
+        return isinstance(addr, IPv4Address) and self.network_of(addr) is not None
+
+    def network_of(self, addr: IPv4Address) -> IPv4Network | None:
+        """The link's subnet holding `addr` (its own, else a shared one)."""
+        if addr in self.network:
+            return self.network
+        return next((n for n in self.shared if addr in n), None)
 
     def in_dynamic(self, addr: IPv4Address) -> bool:
         return any(r.mode == "dynamic" and r.start <= addr <= r.end for r in self.ranges)
@@ -70,32 +85,66 @@ def _range_net(rng: Dhcp4Range, fallback: IPv4Network | None) -> IPv4Network | N
     return fallback
 
 
+def _shared(
+    ranges: Sequence[Dhcp4Range],
+    shared: Sequence[SharedNetwork],
+    iface: str | None,
+    local: IPv4Address,
+) -> tuple[list[Dhcp4Range], list[IPv4Network]]:
+    """Ranges (with a netmask) and subnets that --shared-network adds to this link."""
+    found: list[Dhcp4Range] = []
+    nets: list[IPv4Network] = []
+    for sn in shared:
+        if not (sn.interface is not None and sn.interface == iface) and sn.local_addr != local:
+            continue
+        for rng in ranges:
+            net = _range_net(rng, None)
+            if net is not None and sn.addr in net and rng not in found:
+                found.append(rng)
+                if net not in nets:
+                    nets.append(net)
+    return found, nets
+
+
 def find_link(
-    ranges: Sequence[Dhcp4Range], addrs: Sequence[IPv4Interface], giaddr: IPv4Address
+    ranges: Sequence[Dhcp4Range],
+    addrs: Sequence[IPv4Interface],
+    giaddr: IPv4Address,
+    iface: str | None = None,
+    shared: Sequence[SharedNetwork] = (),
 ) -> Link | None:
     """The ranges serving the link of a request, or None when no range does."""
     if giaddr != ZERO:
         if not addrs:
             return None
         found = [r for r in ranges if (n := _range_net(r, None)) is not None and giaddr in n]
-        if not found:
+        more, nets = _shared(ranges, shared, None, giaddr)
+        if not found and not more:
             return None
-        net = _range_net(found[0], None)
+        net = _range_net(found[0], None) if found else nets.pop(0)
         assert net is not None
-        return Link(addrs[0].ip, net, tuple(found), True)
-    for iface in addrs:
+        extra = [r for r in more if r not in found]
+        return Link(addrs[0].ip, net, (*found, *extra), True, tuple(n for n in nets if n != net))
+    found_local: list[tuple[IPv4Interface, list[Dhcp4Range]]] = []
+    for iface_addr in addrs:
         local = [
             r
             for r in ranges
-            if (n := _range_net(r, iface.network)) is not None
+            if (n := _range_net(r, iface_addr.network)) is not None
             and r.start in n
             and r.end in n
-            and iface.ip in n
+            and iface_addr.ip in n
         ]
-        if local:
-            net = _range_net(local[0], iface.network)
+        found_local.append((iface_addr, local))
+    found_local.sort(key=lambda item: not item[1])  # addresses with ranges of their own first
+    for iface_addr, local in found_local:
+        more, nets = _shared(ranges, shared, iface, iface_addr.ip)
+        more = [r for r in more if r not in local]
+        if local or more:
+            net = _range_net(local[0], iface_addr.network) if local else iface_addr.network
             assert net is not None
-            return Link(iface.ip, net, tuple(local), False)
+            others = tuple(n for n in nets if n != net)
+            return Link(iface_addr.ip, net, (*local, *more), False, others)
     return None
 
 
@@ -105,7 +154,7 @@ def find_host(
     client_id: bytes | None,
     name: str | None,
     tags: set[str],
-    network: IPv4Network | None = None,
+    network: Container[IPv4Address] | None = None,
 ) -> DhcpHost | None:
     """The dhcp-host line for this client: by client-id, hardware address, then name.
 
@@ -162,6 +211,14 @@ class Request:
     tags: set[str]
     out: list[Effect] = field(default_factory=list)
     supplied: str | None = None  # the name the client sent, even when ignored or replaced
+    received: float = 0.0  # when the request arrived (--dhcp-reply-delay counts from here)
+    fqdn: ClientFqdn | None = None  # the client's option 81
+    sid_override: IPv4Address | None = None  # --dhcp-proxy / RFC 5107 (lanctl/dhcp4/proxy.py)
+
+    @property
+    def server_id(self) -> IPv4Address:
+        """Option 54 of our replies, and what a client names to mean us."""
+        return self.sid_override or self.link.server
 
     @property
     def key(self) -> bytes:

@@ -10,11 +10,14 @@ that the lease itself does not keep (the `--dhcp-script` environment).  Pure val
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from ipaddress import IPv4Address
+from typing import Final, Literal
 
 from lanctl.store.lease import Lease4
 
-__all__ = ["ClientInfo", "Effect", "LeaseChanged", "Log", "Send"]
+__all__ = ["PING_WAIT", "ClientInfo", "Effect", "LeaseChanged", "Log", "Probe", "Send"]
+
+PING_WAIT: Final = 3.0  # dnsmasq PING_WAIT: seconds to wait for an echo reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,4 +54,12 @@ class Log:
     text: str
 
 
-Effect = Send | LeaseChanged | Log
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """Ping `addr` (ICMP echo); report to on_probe_result whether it answered in `timeout` s."""
+
+    addr: IPv4Address
+    timeout: float = PING_WAIT
+
+
+Effect = Send | LeaseChanged | Log | Probe

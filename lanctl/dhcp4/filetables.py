@@ -3,7 +3,8 @@
 `load` (start and SIGHUP) reads the files and the directories from scratch; `poll` (once a
 second, from the server's timer task) reads only new or changed files of --dhcp-hostsdir
 and --dhcp-optsdir and adds what they hold, as dnsmasq does with inotify.  Deleted files
-keep their entries until SIGHUP (dnsmasq man page).  Log lines as dnsmasq's.
+keep their entries until SIGHUP (dnsmasq man page).  --read-ethers adds /etc/ethers lines
+after the files' (start and SIGHUP).  Log lines as dnsmasq's.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class FileTables:
         self.engine = engine
         cfg = engine.cfg
         self.hosts: list[DhcpHost] = []
+        self.ethers: list[DhcpHost] = []
         self.options: list[DhcpOption] = []
         self.hostsdir = DirWatch(cfg.dhcp_hostsdir, hostfiles.parse_hostsfile, count=True)
         self.optsdir = DirWatch(cfg.dhcp_optsdir, hostfiles.parse_optsfile)
@@ -40,6 +42,9 @@ class FileTables:
         if cfg.dhcp_optsfile:
             self.options, messages = hostfiles.load_opts(cfg.dhcp_optsfile)
             _log(messages)
+        if cfg.read_ethers:
+            self.ethers, messages = hostfiles.load_ethers(hostfiles.ETHERS)
+            _log(messages)
         self.hostsdir.reset()
         self.optsdir.reset()
         self.poll(force=True)
@@ -50,8 +55,8 @@ class FileTables:
         _log(messages)
         opts_new, messages = self.optsdir.poll()
         _log(messages)
-        if (force or hosts_new) and (cfg.dhcp_hostsfile or cfg.dhcp_hostsdir):
-            self.engine.set_file_hosts([*self.hosts, *self.hostsdir.entries])
+        if (force or hosts_new) and (cfg.dhcp_hostsfile or cfg.dhcp_hostsdir or cfg.read_ethers):
+            self.engine.set_file_hosts([*self.hosts, *self.hostsdir.entries, *self.ethers])
         if (force or opts_new) and (cfg.dhcp_optsfile or cfg.dhcp_optsdir):
             self.engine.set_file_options([*self.options, *self.optsdir.entries])
 

@@ -7,6 +7,7 @@ and line and skipped, as dnsmasq does, never fatal: the server keeps running wit
 that parsed.  `parse_hostsfile`/`parse_optsfile` are pure; `load`/`load_opts` read files.
 `DirWatch` is --dhcp-hostsdir/--dhcp-optsdir: new or changed files are read when seen
 (the server polls mtimes once a second); what they held stays until SIGHUP (man page).
+`load_ethers` is --read-ethers: /etc/ethers lines (`MAC name-or-IPv4`) as dhcp-host lines.
 """
 
 from __future__ import annotations
@@ -17,9 +18,22 @@ from typing import Generic, TypeVar
 
 from lanctl.config.grammar.dhcp_host import DhcpHost, dhcp_host
 from lanctl.config.grammar.dhcp_option import DhcpOption, dhcp_option
+from lanctl.config.grammar.hwaddr import MacPattern
 from lanctl.errors import ConfigError, Where
+from lanctl.store.hostsfile import parse_ethers
 
-__all__ = ["DirWatch", "load", "load_opts", "parse_hostsfile", "parse_optsfile"]
+__all__ = [
+    "ETHERS",
+    "DirWatch",
+    "ethers_hosts",
+    "load",
+    "load_ethers",
+    "load_opts",
+    "parse_hostsfile",
+    "parse_optsfile",
+]
+
+ETHERS = "/etc/ethers"
 
 T = TypeVar("T")
 
@@ -143,3 +157,28 @@ class DirWatch(Generic[T]):
                 tail = f" - {len(found)} addresses" if self.count else ""
                 messages.append(f"read {path}{tail}")
         return added, messages
+
+
+def ethers_hosts(text: str, path: str) -> tuple[list[DhcpHost], list[str]]:
+    """/etc/ethers lines as dhcp-host lines (dnsmasq dhcp_read_ethers) and the warnings."""
+    parsed = parse_ethers(text, path)
+    hosts = [
+        DhcpHost(
+            macs=(MacPattern(None, entry.hwaddr, bytes(len(entry.hwaddr))),),
+            hostname=entry.hostname,
+            ipv4=entry.address,
+        )
+        for entry in parsed.values
+    ]
+    return hosts, list(parsed.warnings)
+
+
+def load_ethers(path: str = ETHERS) -> tuple[list[DhcpHost], list[str]]:
+    """--read-ethers: the hosts of /etc/ethers and dnsmasq's log lines."""
+    messages: list[str] = []
+    hosts: list[DhcpHost] = []
+    for name, text in _read([path], messages):
+        hosts, errors = ethers_hosts(text, name)
+        messages.extend(errors)
+        messages.append(f"read {name} - {len(hosts)} addresses")
+    return hosts, messages

@@ -1,70 +1,73 @@
-"""trio adapter for the DHCPv4 server: UDP 67 with IP_PKTINFO over `Dhcp4Engine`.
+"""trio adapter for the DHCPv4 server: one wildcard UDP socket with IP_PKTINFO over the engine.
 
-One wildcard socket on 0.0.0.0:67 (as dnsmasq) with SO_BROADCAST and IP_PKTINFO, read in
-the drain loop of ARCHITECTURE §5.  The receiving interface comes from the PKTINFO index;
-its IPv4 addresses (cached, refreshed on a miss and every few seconds) tell the engine
-which ranges apply; --interface/--except-interface choose the interfaces served (lo only
-when named).  Effects of a batch are applied in order: lease changes committed to the
-store in one transaction, *then* replies sent (RFC 2131 §3.1), then log lines.  Replies to
-an unconfigured client are unicast after adding an ARP entry (SIOCSARP, as dnsmasq; needs
-CAP_NET_ADMIN) and broadcast on that interface when that fails.  The dnsmasq lease file
-is rewritten atomically, at most once a second, from a worker thread; --leasefile-ro keeps
-leases in memory only and writes no file (with --dhcp-script, `<script> init` fills them).
---dhcp-script runs after each commit (lanctl.dhcp4.scripting); --dhcp-hostsdir and
---dhcp-optsdir are polled once a second.  A 4 MiB receive buffer absorbs boot storms.
-Not yet: --dhcp-alternate-port, --bind-interfaces/--bind-dynamic per interface sockets.
+Drain loop of ARCHITECTURE §5; the arrival interface (PKTINFO) and its cached addresses
+go to the engine, lanctl.dhcp4.selection decides which interfaces are served and when
+--bind-interfaces binds the socket to one device; --dhcp-alternate-port moves both ports.
+A batch's effects apply in order: leases committed, *then* replies sent (RFC 2131 §3.1),
+then logs; `Probe` effects become ICMP echoes (lanctl.net.icmp) whose answers or 3 s
+timeouts go back to the engine.  --dhcp-relay packets are forwarded (relay.py) before the
+engine sees them.  Unconfigured clients get unicast through a SIOCSARP entry, else
+broadcast.  --script-arp reports neighbour-table changes to the --dhcp-script.
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import logging
-import os
 import random
 import socket
 import struct
 import time
-from collections.abc import Callable
-from ipaddress import IPv4Address, IPv4Interface
 from typing import Final, assert_never
 
 import trio
 
-from lanctl.config.model import Config, CoreCfg
+from lanctl.config.model import Config
+from lanctl.dhcp4.arpwatch import INTERVAL, ArpWatch
 from lanctl.dhcp4.context import Inbound
-from lanctl.dhcp4.effects import Effect, LeaseChanged, Log, Send
+from lanctl.dhcp4.effects import Effect, LeaseChanged, Log, Probe, Send
 from lanctl.dhcp4.engine import Dhcp4Engine
 from lanctl.dhcp4.filetables import FileTables
-from lanctl.dhcp4.scripting import LeaseScript, init_leases
-from lanctl.errors import DecodeError, FileSystemError, NetworkError
+from lanctl.dhcp4.ifaces import Interfaces, add_arp, addresses, local_interfaces
+from lanctl.dhcp4.leasewriter import LeaseFileWriter, open_store
+from lanctl.dhcp4.relay import Forward, Relay, log_line, log_lines, routes
+from lanctl.dhcp4.scripting import LeaseScript
+from lanctl.dhcp4.selection import DhcpSelection, bound_device
+from lanctl.dhcp4.startlog import range_lines
+from lanctl.errors import DecodeError, NetworkError
+from lanctl.net.icmp import Pinger
+from lanctl.net.neighbours import read_neighbours
 from lanctl.script import ScriptRunner
 from lanctl.service import JsonValue
-from lanctl.store.backend import LeaseBackend, MemoryBackend
+from lanctl.store.backend import LeaseBackend
 from lanctl.store.lease import Lease4
-from lanctl.store.leasefile import LeaseFile, render
-from lanctl.store.mirror import import_leasefile, write_atomic
-from lanctl.store.records import lease_record, store_paths
+from lanctl.store.records import lease_record
 
 log = logging.getLogger("lanctl.dhcp4")
 
 IP_PKTINFO: Final = 8  # Linux value; absent from Python 3.11's socket module
-SIOCSARP: Final = 0x8955
-SIOCGIFADDR: Final = 0x8915
-SIOCGIFNETMASK: Final = 0x891B
-ATF_COM: Final = 0x02
 PKTINFO: Final = struct.Struct("I4s4s")
 BATCH: Final = 64
 MAX_IN: Final = 16384  # dnsmasq DHCP_PACKET_MAX
-ADDR_TTL: Final = 5.0  # seconds interface addresses stay cached
 SO_RCVBUFFORCE: Final = 33  # Linux
+SERVER_PORT: Final = 67
+CLIENT_PORT: Final = 68
 RCVBUF: Final = 4 << 20
 
 
-def open_socket(port: int = 67) -> socket.socket:
+def open_socket(port: int = 67, device: str | None = None, share: bool = True) -> socket.socket:
+    """The wildcard DHCP socket; `device`: SO_BINDTODEVICE (--bind-interfaces, one interface).
+
+    `share` (dnsmasq: only with --bind-interfaces/--bind-dynamic) lets several instances
+    bind the port, each to its own device; otherwise a second server fails to bind.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if share:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if device is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
         try:  # absorb bursts (many clients booting at once); FORCE needs CAP_NET_ADMIN
@@ -77,64 +80,6 @@ def open_socket(port: int = 67) -> socket.socket:
         sock.close()
         raise NetworkError(f"failed to bind DHCP server socket: {exc.strerror}") from exc
     return sock
-
-
-def _ioctl_addr(sock: socket.socket, request: int, name: str) -> IPv4Address | None:
-    try:
-        raw = fcntl.ioctl(sock.fileno(), request, struct.pack("256s", name.encode()[:15]))
-    except OSError:
-        return None
-    return IPv4Address(raw[20:24])
-
-
-class Interfaces:
-    """ifindex -> (name, IPv4 addresses), cached; filtered by --interface/--except-interface."""
-
-    def __init__(self, sock: socket.socket, core: CoreCfg, clock: Callable[[], float]) -> None:
-        self.sock = sock
-        self.core = core
-        self.clock = clock
-        self._cache: dict[int, tuple[float, str, tuple[IPv4Interface, ...]]] = {}
-
-    def served(self, name: str) -> bool:
-        if name in self.core.except_interface:
-            return False
-        if self.core.interface:
-            return name in self.core.interface
-        return name != "lo"
-
-    def lookup(self, index: int) -> tuple[str, tuple[IPv4Interface, ...]] | None:
-        hit = self._cache.get(index)
-        now = self.clock()
-        if hit is None or hit[0] < now:
-            try:
-                name = socket.if_indextoname(index)
-            except OSError:
-                return None
-            addr = _ioctl_addr(self.sock, SIOCGIFADDR, name)
-            mask = _ioctl_addr(self.sock, SIOCGIFNETMASK, name)
-            addrs = (IPv4Interface(f"{addr}/{mask}"),) if addr and mask else ()
-            hit = (now + ADDR_TTL, name, addrs)
-            self._cache[index] = hit
-        if not self.served(hit[1]):
-            return None
-        return hit[1], hit[2]
-
-    def index(self, name: str) -> int:
-        return socket.if_nametoindex(name)
-
-
-def add_arp(sock: socket.socket, iface: str, addr: str, hwaddr: bytes) -> bool:
-    """Put `addr` -> `hwaddr` in the ARP table of `iface` (dnsmasq's unicast to new clients)."""
-    pa = struct.pack("=H2x4s8x", socket.AF_INET, socket.inet_aton(addr))
-    ha = struct.pack("=H14s", 1, hwaddr[:14])  # ARPHRD_ETHER, host byte order family
-    req = pa + ha + struct.pack("=i", ATF_COM) + bytes(16) + iface.encode()[:15].ljust(16, b"\0")
-    try:
-        fcntl.ioctl(sock.fileno(), SIOCSARP, req)
-    except OSError as exc:
-        log.debug("SIOCSARP %s on %s: %s", addr, iface, exc)
-        return False
-    return True
 
 
 class Dhcp4Handle:
@@ -183,8 +128,15 @@ class Adapter:
         mirror: LeaseFileWriter | None,
         ifaces: Interfaces,
         script: LeaseScript | None = None,
+        ports: tuple[int, int] = (SERVER_PORT, CLIENT_PORT),
+        relay: Relay | None = None,
+        pinger: Pinger | None = None,
     ) -> None:
         self.sock = sock
+        self.relay = relay
+        self.pinger = pinger
+        # --dhcp-alternate-port: the engine addresses 67/68; deliver to the configured pair.
+        self.port_map = {SERVER_PORT: ports[0], CLIENT_PORT: ports[1]}
         self.engine = engine
         self.backend = backend
         self.mirror = mirror
@@ -194,6 +146,10 @@ class Adapter:
 
     def flush(self) -> None:
         """Commit this batch's lease changes, then send its replies, then log."""
+        while self.pending:  # a ping that cannot be sent resumes its DISCOVER at once
+            self._flush_once()
+
+    def _flush_once(self) -> None:
         effects, self.pending = self.pending, []
         upserts: list[Lease4] = []
         for eff in effects:
@@ -219,11 +175,76 @@ class Adapter:
                     log.log(eff.level, "%s", eff.text)
                 case LeaseChanged():
                     pass
+                case Probe():
+                    self.probe(eff)
                 case _:
                     assert_never(eff)
 
+    def probe(self, eff: Probe) -> None:
+        """Start a ping; without a pinger (or if it cannot be sent) the address is free."""
+        deadline = time.monotonic() + eff.timeout
+        if self.pinger is None or not self.pinger.send(eff.addr, deadline):
+            self.pending.extend(self.engine.on_probe_result(eff.addr, False, time.time()))
+
+    def ping_results(self) -> None:
+        """Feed answered and timed-out pings back to the engine."""
+        if self.pinger is None:
+            return
+        now = time.time()
+        for addr in self.pinger.drain():
+            self.pending.extend(self.engine.on_probe_result(addr, True, now))
+        for addr in self.pinger.expired(time.monotonic()):
+            self.pending.extend(self.engine.on_probe_result(addr, False, now))
+        self.flush()
+
+    def relayed(self, data: bytes, index: int | None) -> bool:
+        """--dhcp-relay: forward a request or a server's reply; True if the packet was ours."""
+        relay = self.relay
+        hit = self.ifaces.lookup_any(index) if relay is not None and index is not None else None
+        if relay is None or hit is None:
+            return False
+        name, addrs = hit
+        if data[:1] == b"\x02":  # BOOTREPLY: from a server, to a client behind us
+            out = relay.downstream(data, name, self.ifaces.owner)
+            if isinstance(out, Send):
+                self.pending.append(out)
+            return out is not False
+        local = relay.relays_on(str(a.ip) for a in addrs)
+        if local is None or not self.ifaces.served(name, addrs):
+            return False
+        for fwd in relay.upstream(data, local):
+            self.forward(fwd)
+        return True
+
+    def _broadcast_of(self, iface: str) -> str | None:
+        """The IPv4 broadcast address of `iface` (dnsmasq: SIOCGIFBRDADDR), None if unusable."""
+        if any(c in iface for c in "*?["):
+            return None
+        addrs = addresses(self.sock, iface)
+        return str(addrs[0].network.broadcast_address) if addrs else None
+
+    def forward(self, fwd: Forward) -> None:
+        """Send a relayed request from the relay's local address (IP_PKTINFO spec_dst)."""
+        dest = fwd.dest
+        if fwd.iface:
+            bcast = self._broadcast_of(fwd.iface)
+            if bcast is None:
+                log.error("Cannot broadcast DHCP relay via interface %s", fwd.iface)
+                return
+            dest = (bcast, dest[1])
+        try:
+            index = self.ifaces.index(fwd.iface) if fwd.iface else 0
+            info = PKTINFO.pack(index, socket.inet_aton(fwd.source), bytes(4))
+            ctl = [(socket.IPPROTO_IP, IP_PKTINFO, info)]
+            self.sock.sendmsg([fwd.payload], ctl, 0, dest)
+            if self.engine.cfg.log_dhcp:
+                log.info("%s", log_line(fwd))
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ENETUNREACH, errno.EHOSTUNREACH):
+                log.warning("cannot relay DHCP request to %s: %s", fwd.dest[0], exc)
+
     def send(self, eff: Send) -> None:
-        dest = eff.dest
+        dest = (eff.dest[0], self.port_map.get(eff.dest[1], eff.dest[1]))
         if eff.hwaddr is not None and not add_arp(self.sock, eff.iface, dest[0], eff.hwaddr):
             dest = ("255.255.255.255", dest[1])  # fallback: broadcast on that interface
         try:
@@ -252,7 +273,10 @@ async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
         index = next(
             (PKTINFO.unpack(d[: PKTINFO.size])[0] for lv, ty, d in anc if ty == IP_PKTINFO), None
         )
-        where = ifaces.lookup(index) if index is not None else None
+        if adapter.relay is not None and adapter.relayed(data, index):
+            where = None
+        else:
+            where = ifaces.lookup(index) if index is not None else None
         if where is not None:
             try:
                 effects = engine.on_datagram(Inbound(data, src, *where), time.time())
@@ -270,6 +294,30 @@ async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
             await trio.lowlevel.checkpoint()
 
 
+async def _arp_loop(runner: ScriptRunner) -> None:
+    """--script-arp: report neighbour-table changes to the script every INTERVAL seconds."""
+    watch = ArpWatch()
+    while True:
+        try:
+            entries = read_neighbours()
+        except OSError as exc:
+            log.warning("cannot read the neighbour table for --script-arp: %s", exc)
+        else:
+            for job in watch.update(entries):
+                runner.submit(job)
+        await trio.sleep(INTERVAL)
+
+
+async def _ping_loop(adapter: Adapter, pinger: Pinger) -> None:
+    """Echo replies and ping deadlines (PING_WAIT) back into the engine."""
+    while True:
+        deadline = pinger.next_deadline()
+        wait = 0.25 if deadline is None else min(0.25, max(0.0, deadline - time.monotonic()))
+        with trio.move_on_after(wait):
+            await trio.lowlevel.wait_readable(pinger.sock)
+        adapter.ping_results()
+
+
 async def _timer_loop(adapter: Adapter, tables: FileTables) -> None:
     """Lease expiry (engine deadlines), the coalesced lease-file rewrite, -dir polling."""
     while True:
@@ -285,107 +333,6 @@ async def _timer_loop(adapter: Adapter, tables: FileTables) -> None:
         await trio.sleep(wait)
 
 
-LEASE_RETRY: Final = 60.0  # dnsmasq: a failed lease-file write is retried after a minute
-
-
-class LeaseFileWriter:
-    """dnsmasq's lease file, rewritten atomically at most once per `interval` seconds.
-
-    The v4 rows come from the engine's table (the store holds the same leases, committed
-    before each reply); rendering and writing run in a worker thread so a large file never
-    stalls the receive loop (a synchronous writer cost drops under load).
-
-    After the supervisor drops root, the lease file's directory is often not writable
-    (/var/lib/misc), so the atomic temp-file-and-rename fails.  Like dnsmasq, the file is
-    opened before the drop and then rewritten in place through that descriptor.  A write
-    that still fails is logged and retried after LEASE_RETRY: it never stops the server
-    (the leases themselves are safe in the store).
-    """
-
-    def __init__(self, path: str, interval: float = 1.0) -> None:
-        self.path = path
-        self.interval = interval
-        self.dirty = True
-        self.last = -interval
-        try:
-            self.fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError as exc:
-            raise FileSystemError(
-                f"cannot open or create lease file {path}: {exc.strerror}"
-            ) from exc
-
-    def due(self, now: float) -> bool:
-        if not self.dirty or now < self.last + self.interval:
-            return False
-        self.dirty, self.last = False, now
-        return True
-
-    def snapshot(self, engine: Dhcp4Engine, backend: LeaseBackend) -> LeaseFile:
-        v4 = tuple(engine.leases.values())
-        return LeaseFile(v4, backend.get_server_duid(), tuple(backend.all6()))
-
-    def write(self, leases: LeaseFile) -> None:
-        v4 = tuple(sorted(leases.v4, key=lambda x: int(x.address)))
-        text = render(LeaseFile(v4, leases.server_duid, leases.v6))
-        try:
-            self._write(text)
-        except OSError as exc:
-            log.error(
-                "failed to write %s: %s (retry in %ds)",
-                self.path,
-                exc.strerror or exc,
-                int(LEASE_RETRY),
-            )
-            self.dirty = True
-            self.last += LEASE_RETRY - self.interval
-
-    def _write(self, text: str) -> None:
-        try:
-            write_atomic(self.path, text)
-        except FileSystemError as exc:
-            cause = exc.__cause__
-            if not isinstance(cause, PermissionError) or self.fd is None:
-                raise cause if isinstance(cause, OSError) else OSError(str(exc)) from exc
-            data = text.encode("utf-8")  # in place, through the descriptor opened as root
-            os.ftruncate(self.fd, 0)
-            os.pwrite(self.fd, data, 0)
-            os.fsync(self.fd)
-            return
-        # The rename made a new file: follow it, so a later in-place write lands there.
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
-        except OSError:
-            return
-        if self.fd is not None:
-            os.close(self.fd)
-        self.fd = fd
-
-    def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-
-def open_store(cfg: Config) -> tuple[LeaseBackend, LeaseFileWriter | None]:
-    """The lease store and the dnsmasq lease-file mirror (none with --leasefile-ro)."""
-    d = cfg.dhcp4
-    if d.leasefile_ro:
-        memory = MemoryBackend()
-        if d.dhcp_script is not None:
-            memory.commit(init_leases(d, int(time.time())))
-        return memory, None
-    store, lease_file = store_paths(d.lease_store, d.dhcp_leasefile)
-    if store is None:
-        return MemoryBackend(), None
-    from lanctl.store.sqlite import SqliteBackend
-
-    backend = SqliteBackend(store, fsync="full" if d.lease_fsync == "full" else "normal")
-    if lease_file is not None:
-        for warning in import_leasefile(backend, lease_file):
-            log.warning("%s: %s", lease_file, warning)
-    return backend, (LeaseFileWriter(lease_file) if lease_file is not None else None)
-
-
 async def serve(
     cfg: Config,
     ctx: object = None,
@@ -393,12 +340,16 @@ async def serve(
     task_status: trio.TaskStatus[Dhcp4Handle] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Run the DHCPv4 server until cancelled; `task_status.started(handle)` once bound."""
-    if not cfg.dhcp4.no_ping:
-        # dnsmasq pings an address before offering it; lanctl does not yet, so say so.
-        log.warning(
-            "warning: the ping check before offering an address is not implemented yet; "
-            "addresses are offered as with --no-ping"
-        )
+    pinger = None
+    if not cfg.dhcp4.no_ping and cfg.dhcp4.dhcp_range:
+        try:  # CAP_NET_RAW: before the privilege drop
+            pinger = Pinger()
+        except OSError as exc:
+            log.warning(
+                "warning: cannot open the ICMP socket for the ping check (%s): "
+                "addresses are offered as with --no-ping",
+                exc.strerror,
+            )
     runner = (
         ScriptRunner(cfg.dhcp4.dhcp_script, cfg.dhcp4.dhcp_scriptuser)
         if cfg.dhcp4.dhcp_script
@@ -413,11 +364,24 @@ async def serve(
     )
     tables = FileTables(engine)
     tables.load()
-    sock = open_socket()
+    ports = cfg.dhcp4.dhcp_alternate_port or (SERVER_PORT, CLIENT_PORT)
+    selection = DhcpSelection.of(cfg)
+    table = routes(cfg.dhcp4.dhcp_relay, ports[0])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        # dnsmasq: a relay sends towards its servers, so never bind the socket to one device.
+        device = None if table else bound_device(selection, local_interfaces(probe))
+    sock = open_socket(ports[0], device, share=selection.bind_interfaces)
+    for line in range_lines(cfg.dhcp4.dhcp_range):  # "DHCP, IP range ..." as dnsmasq
+        log.info("%s", line)
+    for line in log_lines(table):
+        log.info("%s", line)
+    if len(table) < len(cfg.dhcp4.dhcp_relay):
+        log.warning("warning: DHCPv6 relay (dhcp-relay with IPv6 addresses) is not implemented yet")
     script = LeaseScript(cfg.dhcp4, runner) if runner is not None else None
     handle = Dhcp4Handle(engine, tables, script)
-    ifaces = Interfaces(sock, cfg.core, time.monotonic)
-    adapter = Adapter(sock, engine, backend, mirror, ifaces, script)
+    ifaces = Interfaces(sock, selection, time.monotonic)
+    relay = Relay(table) if table else None
+    adapter = Adapter(sock, engine, backend, mirror, ifaces, script, ports, relay, pinger)
     try:
         async with trio.open_nursery() as nursery:
             if runner is not None and script is not None:
@@ -425,7 +389,11 @@ async def serve(
                 if not cfg.dhcp4.leasefile_ro:  # dnsmasq: not for the leases "init" printed
                     script.existing(engine.leases.values(), int(time.time()))
             nursery.start_soon(_receive_loop, adapter, handle)
+            if runner is not None and cfg.dhcp4.script_arp:
+                nursery.start_soon(_arp_loop, runner)
             nursery.start_soon(_timer_loop, adapter, tables)
+            if pinger is not None:
+                nursery.start_soon(_ping_loop, adapter, pinger)
             task_status.started(handle)
     finally:  # synchronous, so cancellation cannot interrupt the final flush
         try:
@@ -437,3 +405,5 @@ async def serve(
                 mirror.close()
             backend.close()
             sock.close()
+            if pinger is not None:
+                pinger.close()

@@ -5,9 +5,11 @@ then options; PAD (0) is skipped, END (255) stops, a missing END is tolerated, a
 running past the data is a `DecodeError`.  Option overload (52) continues the walk in
 `file` then `sname`.  An option code seen more than once is concatenated (RFC 3396).
 Option 82 (RFC 3046) is kept as raw bytes so replies echo it verbatim.  dnsmasq's checks:
-hlen <= 16, and htype 0 only with hlen 0.  Encoding writes options in the given order,
+hlen <= 16, and htype 0 only with hlen 0; a BOOTP request without the cookie (RFC 951
+vendor area) has no options.  Encoding writes options in the given order,
 splits values over 255 octets (RFC 3396), pads to the BOOTP minimum of 300 octets and
-drops trailing options (never 53/54/82) to respect the client's maximum size (option 57).
+drops trailing options (never 53/54/82) to respect the client's maximum size (option 57),
+unless they can overload empty file/sname fields (option 52).
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ def _walk(data: bytes, start: int, end: int, out: dict[int, bytearray]) -> None:
 
 def decode_packet(data: bytes) -> Packet:
     """Bytes -> Packet; DecodeError for anything malformed (and nothing else)."""
-    if len(data) < HEADER.size + len(MAGIC):
+    if len(data) < HEADER.size:
         raise DecodeError(f"DHCP packet of {len(data)} octets is too short")
     (op, htype, hlen, hops, xid, secs, flags, ci, yi, si, gi, chaddr, sname, file) = (
         HEADER.unpack_from(data)
@@ -162,10 +164,9 @@ def decode_packet(data: bytes) -> Packet:
         raise DecodeError(f"BOOTP op {op}")
     if hlen > 16 or (htype == 0 and hlen != 0):  # dnsmasq: DHCP_CHADDR_MAX, rfc2131.c
         raise DecodeError(f"bad hardware address (htype {htype}, hlen {hlen})")
-    if data[HEADER.size : HEADER.size + 4] != MAGIC:
-        raise DecodeError("no DHCP magic cookie")
     found: dict[int, bytearray] = {}
-    _walk(data, HEADER.size + 4, len(data), found)
+    if data[HEADER.size : HEADER.size + 4] == MAGIC:  # else plain BOOTP: no options (dnsmasq)
+        _walk(data, HEADER.size + 4, len(data), found)
     overload = found.pop(Opt.OVERLOAD, None)
     if overload is not None:
         if len(overload) != 1 or overload[0] not in (1, 2, 3):
@@ -207,9 +208,43 @@ def _tlvs(code: int, value: bytes) -> bytes:
     return bytes(out)
 
 
-def encode_packet(packet: Packet, max_size: int = MIN_MAX_SIZE - 28) -> bytes:
-    """Packet -> bytes; options in mapping order, 82 last, trimmed to `max_size` octets."""
-    head = HEADER.pack(
+def encode_packet(
+    packet: Packet, max_size: int = MIN_MAX_SIZE - 28, *, overload: bool = False
+) -> bytes:
+    """Packet -> bytes; options in mapping order, 82 last, trimmed to `max_size` octets.
+
+    With `overload`, options that do not fit go into an empty `file`, then an empty
+    `sname` field (option 52, RFC 2132 §9.3), as dnsmasq does unless --dhcp-no-override.
+    """
+    areas = [bytearray(), bytearray()]  # file, sname: the spill-over areas (with END)
+    sizes = (128, 64)
+    usable = [overload and not packet.file, overload and not packet.sname]
+    body = bytearray(HEADER.size) + MAGIC
+    agent = packet.options.get(Opt.AGENT_INFO)
+    tail = 1 + (len(_tlvs(Opt.AGENT_INFO, agent)) if agent is not None else 0)
+    if any(usable):
+        tail += 3  # room for option 52
+    spill = -1  # the area options now go to (-1: the options field)
+    for code, value in _ordered(packet.options.items()):
+        tlv = _tlvs(code, value)
+        if spill < 0 and (len(body) + len(tlv) + tail <= max_size or code in _ESSENTIAL):
+            body += tlv
+            continue
+        for area in range(max(spill, 0), 2):
+            if usable[area] and len(areas[area]) + len(tlv) + 1 <= sizes[area]:
+                areas[area] += tlv
+                spill = area
+                break
+        # else RFC 2131 §4.1: never exceed the client's maximum message size
+    used = [bool(a) for a in areas]
+    sname, file = packet.sname[:63], packet.file[:127]
+    if used[0]:
+        file = bytes(areas[0]) + bytes((Opt.END,))
+    if used[1]:
+        sname = bytes(areas[1]) + bytes((Opt.END,))
+    if any(used):
+        body += bytes((Opt.OVERLOAD, 1, (1 if used[0] else 0) | (2 if used[1] else 0)))
+    body[: HEADER.size] = HEADER.pack(
         packet.op,
         packet.htype,
         packet.hlen,
@@ -222,17 +257,9 @@ def encode_packet(packet: Packet, max_size: int = MIN_MAX_SIZE - 28) -> bytes:
         packet.siaddr.packed,
         packet.giaddr.packed,
         packet.chaddr.ljust(16, b"\0")[:16],
-        packet.sname[:63].ljust(64, b"\0"),
-        packet.file[:127].ljust(128, b"\0"),
+        sname.ljust(64, b"\0"),
+        file.ljust(128, b"\0"),
     )
-    body = bytearray(head + MAGIC)
-    agent = packet.options.get(Opt.AGENT_INFO)
-    tail = 1 + (len(_tlvs(Opt.AGENT_INFO, agent)) if agent is not None else 0)
-    for code, value in _ordered(packet.options.items()):
-        tlv = _tlvs(code, value)
-        if len(body) + len(tlv) + tail > max_size and code not in _ESSENTIAL:
-            continue  # RFC 2131 §4.1: never exceed the client's maximum message size
-        body += tlv
     if agent is not None:
         body += _tlvs(Opt.AGENT_INFO, agent)  # dnsmasq: agent-id copied back verbatim, last
     body.append(Opt.END)

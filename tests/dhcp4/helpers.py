@@ -23,8 +23,11 @@ def mac(n: int) -> bytes:
     return bytes([0x02, 0, 0, 0, n >> 8, n & 0xFF])
 
 
-def engine(*options: str, leases: Sequence[Lease4] = (), dns: bool = False) -> Dhcp4Engine:
-    cfg = load(["-C", "/dev/null", *options])
+def engine(
+    *options: str, leases: Sequence[Lease4] = (), dns: bool = False, ping: bool = False
+) -> Dhcp4Engine:
+    """An engine over `options`; --no-ping unless `ping` (test_pingcheck.py tests the check)."""
+    cfg = load(["-C", "/dev/null", *([] if ping else ["--no-ping"]), *options])
     return Dhcp4Engine(cfg.dhcp4, leases, rng=random.Random(0), dns_enabled=dns)
 
 

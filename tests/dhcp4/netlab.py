@@ -75,13 +75,23 @@ class Server:
 
 
 def start_server(
-    kind: str, ns: Namespace, work: Path, *extra: str, command: tuple[str, ...] = ("dhcp", "serve")
+    kind: str,
+    ns: Namespace,
+    work: Path,
+    *extra: str,
+    command: tuple[str, ...] = ("dhcp", "serve"),
+    without: tuple[str, ...] = (),
+    port: int = 67,
 ) -> Server:
-    """Start lanctl (`lanctl dhcp serve` or `command`) or dnsmasq with the same lines."""
+    """Start lanctl (`lanctl dhcp serve` or `command`) or dnsmasq with the same lines.
+
+    `without` removes BASE_CONF lines (e.g. "user=" to drop to nobody, "no-ping").
+    """
     work.chmod(0o755)
     leasefile = work / f"{kind}.leases"
     conf = work / f"{kind}.conf"
-    base = BASE_CONF if command != ("all",) else [x for x in BASE_CONF if x != "port=0"]
+    base = [x for x in BASE_CONF if x not in without]
+    base = base if command != ("all",) else [x for x in base if x != "port=0"]
     lines = [*base, f"dhcp-leasefile={leasefile}", *extra]
     if kind == "lanctl":
         lines.append(f"control-socket={work}/ctl.sock")
@@ -97,9 +107,9 @@ def start_server(
 
     def up() -> bool:
         server.alive()
-        return listening(ns)
+        return listening(ns, port)
 
-    wait_for(up, f"{kind} listening on 67", 15, log)
+    wait_for(up, f"{kind} listening on {port}", 15, log)
     return server
 
 

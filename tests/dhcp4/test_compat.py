@@ -3,7 +3,8 @@
 For each case both servers run in turn in the same namespace pair with the same client
 (udhcpc or dhclient), and we compare what the client received (address and options from
 its hook environment), the lease-file line (all fields but the expiry time, which must be
-about now + lease) and the shape of the DHCP log lines.
+about now + lease) and the shape of the DHCP log lines.  test_compat_wire.py does the same
+with crafted requests, comparing the replies octet by octet.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Case:
     client: str = "udhcpc"
     args: tuple[str, ...] = ()
     files: tuple[tuple[str, str], ...] = ()  # written to the work directory; "{work}" in conf
+    keys: tuple[str, ...] = ()  # more udhcpc hook variables to compare
 
 
 CASES = [
@@ -224,6 +226,62 @@ CASES = [
         ),
         args=("-V", "lanctl-vendor-1.0"),
     ),
+    Case(
+        "shared-network",
+        (
+            "dhcp-range=198.51.100.10,198.51.100.20,255.255.255.0,1h",
+            "shared-network=192.0.2.1,198.51.100.1",
+            "dhcp-option=option:router,198.51.100.1",
+        ),
+    ),
+    Case(
+        "boot-names-as-options",
+        ("dhcp-range=192.0.2.50,192.0.2.99,12h", "dhcp-boot=pxe.0,bootsrv,192.0.2.7"),
+        args=("-O", "66", "-O", "67"),
+        keys=("siaddr", "sname", "boot_file", "tftp", "bootfile"),
+    ),
+    Case(
+        "dhcp-no-override",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-boot=pxe.0,bootsrv,192.0.2.7",
+            "dhcp-no-override",
+        ),
+        args=("-O", "66", "-O", "67"),
+        keys=("siaddr", "sname", "boot_file", "tftp", "bootfile"),
+    ),
+    Case(
+        "option-66-67-to-header",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-option=66,tftpsrv",
+            "dhcp-option=67,file.bin",
+        ),
+        keys=("siaddr", "sname", "boot_file", "tftp", "bootfile"),
+    ),
+    Case("reply-delay", ("dhcp-range=192.0.2.50,192.0.2.99,12h", "dhcp-reply-delay=1")),
+    Case(
+        "fqdn-option-81",
+        ("dhcp-range=192.0.2.50,192.0.2.99,12h", "domain=example.test"),
+        args=("-F", "fqbox"),
+    ),
+    Case(
+        "fqdn-client-update",
+        ("dhcp-range=192.0.2.50,192.0.2.99,12h", "domain=example.test", "dhcp-client-update"),
+        args=("-F", "fqbox.example.test"),
+    ),
+    Case(
+        "encap-vendor-vi-encap",
+        (
+            "dhcp-range=192.0.2.50,192.0.2.99,12h",
+            "dhcp-option=vendor:PXEClient,1,0.0.0.0",
+            "dhcp-option=vendor:Other,2,5",
+            "dhcp-option=encap:175,190,iscsi0",
+            "dhcp-option=vi-encap:2,10,text",
+        ),
+        args=("-V", "PXEClient:Arch:00000", "-O", "43", "-O", "125", "-O", "175"),
+        keys=("opt43", "opt60", "opt125", "opt175"),
+    ),
 ]
 
 
@@ -248,7 +306,7 @@ def _log_lines(server: Server) -> list[str]:
 def run_client(case: Case, cli: Namespace, ifname: str, work: Path) -> dict[str, str]:
     if case.client == "udhcpc":
         env = udhcpc_once(cli, ifname, work, *case.args)
-        return {k: env.get(k, "").strip() for k in UDHCPC_KEYS}
+        return {k: env.get(k, "").strip() for k in (*UDHCPC_KEYS, *case.keys)}
     hook, events = write_hook(work, "dhclient", DHCLIENT_APPLY)
     proc = cli.popen(dhclient_argv(work, ifname, hook, dhclient_conf(work, None)))
     env = wait_for(lambda: event(events, ("BOUND",)), "dhclient BOUND")

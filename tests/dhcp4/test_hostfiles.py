@@ -5,7 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv4Address
 from pathlib import Path
 
-from lanctl.dhcp4.hostfiles import load, parse_hostsfile
+from lanctl.dhcp4.hostfiles import ethers_hosts, load, load_ethers, parse_hostsfile
 
 
 def test_parse_skips_comments_and_reports_bad_lines_with_place() -> None:
@@ -41,3 +41,17 @@ def test_optsfile_lines_parse_like_dhcp_option(tmp_path: Path) -> None:
     path.write_text("tag:lab,option:mtu,1400\n")
     loaded, messages = load_opts([str(path)])
     assert loaded[0].code == 26 and messages == [f"read {path}"]
+
+
+def test_ethers_lines_are_dhcp_hosts(tmp_path: Path) -> None:
+    text = "# ethers\n02:00:00:00:01:02 192.0.2.44\n02:00:00:00:09:09 namebox\nbad\n"
+    hosts, warnings = ethers_hosts(text, "/etc/ethers")
+    assert [(h.ipv4, h.hostname) for h in hosts] == [
+        (IPv4Address("192.0.2.44"), None),
+        (None, "namebox"),
+    ]
+    assert warnings == ["bad line at /etc/ethers line 4"]
+    path = tmp_path / "ethers"
+    path.write_text(text)
+    loaded, messages = load_ethers(str(path))
+    assert loaded == hosts and messages[-1] == f"read {path} - 2 addresses"

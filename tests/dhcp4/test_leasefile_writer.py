@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lanctl.dhcp4 import server
+from lanctl.dhcp4 import leasewriter as server
 from lanctl.errors import FileSystemError
 from lanctl.store.lease import Lease4
 from lanctl.store.leasefile import LeaseFile, parse

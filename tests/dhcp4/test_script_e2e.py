@@ -183,7 +183,8 @@ def test_leasefile_ro_init_leases_are_kept_and_no_file_written(lab: Setup) -> No
     )
     env = udhcpc_once(lab.cli, lab.cli_if, lab.work)
     assert env["ip"] == "192.0.2.77"  # the lease the script's init returned
-    found = runs(out)
+    # The script runs after the ACK went out: wait for its second run (no sleeps).
+    found = wait_for(lambda: runs(out) if len(runs(out)) >= 2 else None, "2 script runs", 15)
     assert found[0][0] == "init"
     # As dnsmasq: no start-up "old" for the leases init printed; the client's request
     # (expiry changed, which --leasefile-ro reports) is the first event, with its interface.

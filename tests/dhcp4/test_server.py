@@ -8,8 +8,8 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 from lanctl.config import load
-from lanctl.config.model import CoreCfg
-from lanctl.dhcp4.server import Interfaces, LeaseFileWriter, open_store
+from lanctl.dhcp4.selection import DhcpSelection
+from lanctl.dhcp4.server import Interfaces, LeaseFileWriter, local_interfaces, open_store
 from lanctl.store.backend import MemoryBackend
 from lanctl.store.lease import Lease4
 from tests.dhcp4.helpers import dora, engine, mac
@@ -17,19 +17,28 @@ from tests.dhcp4.helpers import dora, engine, mac
 LINE = "1900000000 02:00:00:00:00:07 192.0.2.77 oldbox 01:02:00:00:00:00:07\n"
 
 
-def test_served_interfaces_follow_interface_and_except_interface() -> None:
+def _sel(*options: str) -> DhcpSelection:
+    return DhcpSelection.of(load(["-C", "/dev/null", *options]))
+
+
+def test_served_interfaces_follow_the_selection() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        default = Interfaces(sock, CoreCfg(), time.monotonic)
+        default = Interfaces(sock, _sel(), time.monotonic)
         assert default.served("eth0") and not default.served("lo")
-        only = Interfaces(sock, CoreCfg(interface=("eth1", "lo")), time.monotonic)
+        only = Interfaces(sock, _sel("--interface=eth1", "--interface=lo"), time.monotonic)
         assert only.served("eth1") and only.served("lo") and not only.served("eth0")
-        but = Interfaces(sock, CoreCfg(except_interface=("eth0",)), time.monotonic)
+        but = Interfaces(sock, _sel("--except-interface=eth0"), time.monotonic)
         assert not but.served("eth0") and but.served("eth1")
         lo = default.lookup(socket.if_nametoindex("lo"))
         assert lo is None  # lo is not served by default
-        named = Interfaces(sock, CoreCfg(interface=("lo",)), time.monotonic).lookup(1)
+        named = Interfaces(sock, _sel("--interface=lo"), time.monotonic).lookup(1)
         assert named is not None and named[0] == "lo"
         assert str(named[1][0]) == "127.0.0.1/8"
+
+
+def test_local_interfaces_lists_loopback_with_its_address() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        assert local_interfaces(sock)["lo"] == ("127.0.0.1",)
 
 
 def test_first_start_imports_dnsmasqs_lease_file_and_restart_keeps_leases(tmp_path: Path) -> None:

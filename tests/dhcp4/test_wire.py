@@ -112,8 +112,7 @@ def test_max_size_drops_late_options_but_keeps_53_54_82() -> None:
     "data",
     [
         b"",
-        raw_packet(b"")[:239],  # shorter than header + cookie
-        raw_packet(b"")[:236] + b"\x00\x00\x00\x00",  # no magic cookie
+        raw_packet(b"")[:235],  # shorter than the BOOTP header
         raw_packet(b"\x35\x05\x01"),  # length past the end
         raw_packet(b"\x35"),  # no length octet
         raw_packet(b"\x35\x01\x01", hlen=17),  # hlen > 16
@@ -121,11 +120,17 @@ def test_max_size_drops_late_options_but_keeps_53_54_82() -> None:
         raw_packet(b"\x35\x01\x01\x34\x01\x01", file=b"\x0c\xf0ab"),  # overload junk in file
         b"\x03" + raw_packet(b"\x35\x01\x01")[1:],  # op neither request nor reply
     ],
-    ids=["empty", "short", "cookie", "length", "nolength", "hlen", "overload", "file", "op"],
+    ids=["empty", "short", "length", "nolength", "hlen", "overload", "file", "op"],
 )
 def test_malformed_packets_raise_decode_error(data: bytes) -> None:
     with pytest.raises(DecodeError):
         decode_packet(data)
+
+
+def test_bootp_without_cookie_has_no_options() -> None:
+    """dnsmasq: a request without the magic cookie is plain BOOTP (RFC 951 vendor area)."""
+    pkt = decode_packet(raw_packet(b"")[:236] + bytes(64))
+    assert pkt.options == {} and pkt.message_type is None and pkt.mac == MAC[:6]
 
 
 def test_htype_zero_needs_hlen_zero() -> None:
@@ -188,3 +193,27 @@ def test_round_trip_options(options: dict[int, bytes]) -> None:
 
 def test_header_is_236_octets() -> None:
     assert HEADER.size == 236 and struct.calcsize("!4s") == 4
+
+
+def test_overload_spills_into_file_then_sname_and_decodes_back() -> None:
+    opts = {53: b"\x05", 54: bytes(4), **{c: bytes([c]) * 90 for c in range(240, 246)}}
+    pkt = Packet(BOOTREPLY, 1, MAC, options=opts)
+    plain = decode_packet(encode_packet(pkt, max_size=548))
+    assert set(plain.options) == {53, 54, 240, 241, 242}  # dropped beyond the limit
+    raw = encode_packet(pkt, max_size=548, overload=True)
+    assert len(raw) <= 548
+    back = decode_packet(raw)
+    assert set(back.options) == {53, 54, 240, 241, 242, 243}  # 243 in file; sname too small
+    assert back.options[243] == bytes([243]) * 90 and back.file == b"" and back.sname == b""
+    small = {53: b"\x05", **{c: bytes([c]) * 40 for c in range(240, 252)}}
+    back = decode_packet(
+        encode_packet(Packet(BOOTREPLY, 1, MAC, options=small), 548, overload=True)
+    )
+    assert set(back.options) == {53, *range(240, 251)}  # 7 in main, 3 in file, 1 in sname
+
+
+def test_overload_leaves_a_used_file_field_alone() -> None:
+    opts = {53: b"\x05", **{c: bytes([c]) * 90 for c in range(240, 246)}}
+    pkt = Packet(BOOTREPLY, 1, MAC, file=b"pxe.0", options=opts)
+    back = decode_packet(encode_packet(pkt, max_size=548, overload=True))
+    assert back.file == b"pxe.0" and 243 not in back.options

@@ -1,0 +1,139 @@
+"""Which address a DHCPv4 client gets, and for how long (RFC 2131 §4.3.1, dnsmasq rfc2131.c).
+
+Order of choice: the client's --dhcp-host address, its current lease, the address it was
+just offered, the one it asks for (option 50), then a walk of the dynamic ranges from a
+hash of the MAC (allocate.py; --dhcp-sequential-ip walks from the bottom).  An address is
+*taken* when it is our own, off the link, leased to another client, offered to another
+client (OFFER_HOLD: lanctl reserves offers, dnsmasq does not, ARCHITECTURE §5), declined
+lately (DECLINE_BACKOFF, dnsmasq's 600 s) or reserved by another --dhcp-host line.  The
+lease time is the range's, else the host's, shortened to what the client asks (never
+below MIN_LEASE).  Pure, sans-IO; the offers and quarantine tables live here.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+from typing import Final
+
+from lanctl.config.grammar.dhcp_host import DhcpHost
+from lanctl.config.grammar.dhcp_range import Dhcp4Range
+from lanctl.config.model import Dhcp4Cfg
+from lanctl.dhcp4 import allocate
+from lanctl.dhcp4.context import Request
+from lanctl.dhcp4.leasetable import LeaseTable
+from lanctl.dhcp4.reply import INFINITE
+from lanctl.dhcp4.wire import Opt
+
+__all__ = ["DECLINE_BACKOFF", "MIN_LEASE", "OFFER_HOLD", "Chooser"]
+
+OFFER_HOLD: Final = 60.0  # seconds an offered address stays reserved for its client
+DECLINE_BACKOFF: Final = 600.0  # dnsmasq DECLINE_BACKOFF
+MIN_LEASE: Final = 120  # dnsmasq: a client may not ask for less
+
+
+class Chooser:
+    """Address choice over the lease table, the offers made and the declined addresses."""
+
+    def __init__(self, cfg: Dhcp4Cfg, table: LeaseTable) -> None:
+        self.cfg = cfg
+        self.table = table
+        self.offers: dict[IPv4Address, tuple[bytes, float]] = {}
+        self.offer_of: dict[bytes, IPv4Address] = {}  # client key -> offered address
+        self.declined: dict[IPv4Address, float] = {}
+        self.reserved: dict[IPv4Address, DhcpHost] = {}
+
+    def purge(self, now: float) -> None:
+        """Forget offers and quarantines that have run out."""
+        for addr in [a for a, (_, t) in self.offers.items() if t <= now]:
+            del self.offers[addr]
+        self.offer_of = {k: a for k, a in self.offer_of.items() if a in self.offers}
+        for addr in [a for a, t in self.declined.items() if t <= now]:
+            del self.declined[addr]
+
+    def offer(self, ctx: Request, addr: IPv4Address, now: float) -> None:
+        """Hold `addr` for this client for OFFER_HOLD seconds."""
+        self.offers[addr] = (ctx.key, now + OFFER_HOLD)
+        self.offer_of[ctx.key] = addr
+
+    def withdraw(self, ctx: Request) -> None:
+        """The client took another server's offer: release ours."""
+        held = self.offer_of.pop(ctx.key, None)
+        if held is not None and self.offers.get(held, (b"",))[0] == ctx.key:
+            del self.offers[held]
+
+    def decline(self, addr: IPv4Address, now: float) -> None:
+        self.offers.pop(addr, None)
+        self.declined[addr] = now + DECLINE_BACKOFF
+
+    def taken(self, ctx: Request, addr: IPv4Address, now: float) -> bool:
+        """Whether `addr` is unavailable to this client (held, offered, declined, reserved)."""
+        if addr == ctx.link.server or not ctx.link.contains(addr):
+            return True
+        lease = self.table.get(addr)
+        if lease is not None and not lease.expired(int(now)):
+            mine = self.table.client_lease(ctx.client_id, ctx.req.htype, ctx.req.mac)
+            if mine is None or mine.address != addr:
+                return True
+        offer = self.offers.get(addr)
+        if offer is not None and offer[1] > now and offer[0] != ctx.key:
+            return True
+        if self.declined.get(addr, 0.0) > now:
+            return True
+        owner = self.reserved.get(addr)
+        return owner is not None and owner is not ctx.host
+
+    def allowed(self, ctx: Request, addr: IPv4Address) -> bool:
+        """An address this client may hold: its reservation or one in a dynamic range."""
+        if ctx.host is not None and ctx.host.ipv4 == addr:
+            return True
+        return any(r.mode == "dynamic" and r.start <= addr <= r.end for r in ctx.ranges)
+
+    def pick(self, ctx: Request, now: float) -> IPv4Address | None:
+        host, req = ctx.host, ctx.req
+        fixed = host.ipv4 if host is not None else None
+        if fixed is not None and ctx.link.contains(fixed) and not self.taken(ctx, fixed, now):
+            return fixed
+        mine = self.table.client_lease(ctx.client_id, req.htype, req.mac)
+        if (
+            mine is not None
+            and self.allowed(ctx, mine.address)
+            and not self.taken(ctx, mine.address, now)
+        ):
+            return mine.address
+        held = self.offer_of.get(ctx.key)
+        entry = self.offers.get(held) if held is not None else None
+        fresh = entry is not None and entry[0] == ctx.key and entry[1] > now
+        if held is not None and fresh and self.allowed(ctx, held):
+            return held
+        if mine is None and len(self.table) >= self.cfg.dhcp_lease_max:
+            return None
+        want = req.address_option(Opt.REQUESTED_ADDRESS)
+        if want is not None and self.allowed(ctx, want) and not self.taken(ctx, want, now):
+            return want
+        return allocate.walk(
+            ctx.ranges,
+            req.mac,
+            lambda a: self.taken(ctx, a, now),
+            sequential=self.cfg.dhcp_sequential_ip,
+            highest=lambda rng: self.table.highest(rng.start, rng.end),
+        )
+
+    def lease_time(self, ctx: Request, addr: IPv4Address) -> int:
+        rng = range_of(ctx, addr)
+        time = rng.lease if rng is not None else 3600
+        if ctx.host is not None and ctx.host.lease is not None:
+            time = ctx.host.lease
+        raw = ctx.req.options.get(Opt.LEASE_TIME)
+        if raw is not None and len(raw) == 4:  # dnsmasq: honour a shorter requested time
+            asked = max(int.from_bytes(raw, "big"), MIN_LEASE)
+            if time == INFINITE or (asked != INFINITE and asked < time):
+                time = asked
+        return time
+
+
+def range_of(ctx: Request, addr: IPv4Address) -> Dhcp4Range | None:
+    """The client's range holding `addr`, else its first range."""
+    for rng in ctx.ranges:
+        if rng.start <= addr <= rng.end:
+            return rng
+    return ctx.ranges[0] if ctx.ranges else None
