@@ -231,7 +231,6 @@ EXTENSIONS: Final[tuple[Option, ...]] = (
         Sub.DHCP4 | Sub.DHCP6,
         "Path of the SQLite lease store (default: the lease file's path plus .sqlite).",
         metavar="=<path>",
-        status=Status.ACCEPTED,
     ),
     Option(
         "lease-fsync",
