@@ -25,7 +25,7 @@ import dns.message
 import pytest
 
 from tests.support import require_tool
-from tests.support.netns import Lab, Namespace
+from tests.support.netns import Lab, Namespace, stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 A_SRV, B_SRV = "192.0.2.1", "198.51.100.1"
@@ -94,15 +94,6 @@ def wait_bound(ns: Namespace, proc: subprocess.Popen[Any], log: Path) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"port 53 never bound: {log.read_text()[-2000:]}")
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def start_dnsmasq(ns: Namespace, work: Path, opts: list[str]) -> tuple[subprocess.Popen[Any], Path]:
@@ -174,7 +165,7 @@ def observe(topo: Topo, start: Callable[..., Any], work: Path, opts: list[str]) 
         }
         return {p: (udp_answered(*where[p]), tcp_answered(*where[p])) for p in PROBES}
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -211,7 +202,7 @@ def test_bind_dynamic_follows_addresses_like_dnsmasq(topo: Topo, tmp_path: Path)
             still_answered = not _eventually(lambda: not udp_answered(topo.ca, extra))
             results[name] = (before, added, tcp_added, still_answered)
         finally:
-            stop(proc)
+            stop_process(proc)
     assert results["lc"] == results["dm"] == (False, True, True, False)
 
 

@@ -174,6 +174,11 @@ def _stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """Stop a process a test started in a namespace (its process group), TERM then KILL."""
+    _stop_process(proc)
+
+
 def _delete_netns(name: str) -> None:
     """Kill what still runs in `name`, delete it and its /etc/netns directory."""
     for _ in range(3):

@@ -21,7 +21,7 @@ import pytest
 
 from lanctl.tftp.wire import Opcode, Request, encode_request
 from tests.support import require_tool
-from tests.support.netns import Lab, Namespace
+from tests.support.netns import Lab, Namespace, stop_process
 from tests.tftp.netlab import make_root, put, start_dnsmasq, start_lanctl
 
 A_SRV, B_SRV = "192.0.2.1", "198.51.100.1"
@@ -49,15 +49,6 @@ def answered(client: Namespace, host: str) -> bool:
         return True
     finally:
         sock.close()
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 # Each case: options given A's and B's names; expected: (A served, B served, loopback served).
@@ -127,7 +118,7 @@ def observe(topo: Topo, start: Starter, work: Path, opts: list[str]) -> tuple[bo
         loopback = answered(topo.srv, "127.0.0.1")
         return answered(topo.ca, A_SRV), answered(topo.cb, B_SRV), loopback
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
