@@ -14,8 +14,8 @@
 # qps = completed / min(run time, DURATION) (TESTING.md §8); ratio = lanctl / dnsmasq.
 # cpu us/q = the server process's CPU time (user + system, /proc/PID/stat) during the run
 # divided by the queries completed: the per-query cost, which a busy machine does not skew
-# as much as qps.  LINES="local cached" runs only those lines; LANCTL_PY replaces
-# "python3 -m lanctl" (e.g. a wrapper that profiles the server).
+# as much as qps; "sys us/q" is its kernel part.  LINES="local cached" runs only those
+# lines; LANCTL_PY replaces "python3 -m lanctl" (e.g. a wrapper that profiles the server).
 # A benchmark reports; it is not a test and is not run in CI (ARCHITECTURE §5).
 set -euo pipefail
 
@@ -123,9 +123,14 @@ cpu_ticks() {  # pid -> utime + stime in clock ticks
     sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
 
-run() {  # port file [passes] -> "qps latency_ms lost cpu_us_per_query"
-    local out before after
+sys_ticks() {  # pid -> stime (kernel) in clock ticks
+    sed 's/.*) //' "/proc/$1/stat" | awk '{print $13}'
+}
+
+run() {  # port file [passes] -> "qps latency_ms lost cpu_us_per_query sys_us_per_query"
+    local out before after sys_before sys_after
     before=$(cpu_ticks "${server_pid[$1]}")
+    sys_before=$(sys_ticks "${server_pid[$1]}")
     if [ -n "${3:-}" ]; then
         out=$(timeout 60 ip netns exec "$cli" dnsperf -s 192.0.2.1 -p "$1" -d "$2" -n "$3" \
             -c 20 -q 200 -t 2 2>&1) || true
@@ -134,14 +139,17 @@ run() {  # port file [passes] -> "qps latency_ms lost cpu_us_per_query"
             -d "$2" -l "$DURATION" -c 20 -q 200 -t 2 2>&1) || true
     fi
     after=$(cpu_ticks "${server_pid[$1]}")
-    echo "$out" | awk -v dur="$DURATION" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    sys_after=$(sys_ticks "${server_pid[$1]}")
+    echo "$out" | awk -v dur="$DURATION" -v ticks=$((after - before)) \
+        -v sticks=$((sys_after - sys_before)) -v hz="$(getconf CLK_TCK)" '
         /Queries completed:/ {done=$3}
         /Queries lost:/ {lost=$3}
         /Run time \(s\):/ {t=$4}
         /Average Latency \(s\):/ {lat=$4}
         END {cpu = done > 0 ? ticks / hz * 1e6 / done : 0
+             sys = done > 0 ? sticks / hz * 1e6 / done : 0
              if (t > dur) t = dur; if (t <= 0) t = 1
-             printf "%.0f %.3f %s %.1f\n", done / t, lat * 1000, lost, cpu}'
+             printf "%.0f %.3f %s %.1f %.1f\n", done / t, lat * 1000, lost, cpu, sys}'
 }
 
 # Warm the caches (also the upstream's): one pass over the forwarded names on every server.
@@ -161,9 +169,10 @@ printf '%-9s %11s %7s %8s %12s %7s %8s %6s\n' line "lanctl qps" "lat ms" "cpu us
     "dnsmasq qps" "lat ms" "cpu us/q" ratio
 for l in $LINES; do
     set -- ${res["$l lanctl"]}
-    lq=$1 ll=$2 llost=$3 lc=$4
+    lq=$1 ll=$2 llost=$3 lc=$4 ls=$5
     set -- ${res["$l dnsmasq"]}
-    dq=$1 dl=$2 dlost=$3 dc=$4
-    printf '%-9s %11s %7s %8s %12s %7s %8s %6.2f   (lost %s / %s)\n' "$l" "$lq" "$ll" "$lc" \
-        "$dq" "$dl" "$dc" "$(echo "if ($dq > 0) $lq / $dq else 0" | bc -l)" "$llost" "$dlost"
+    dq=$1 dl=$2 dlost=$3 dc=$4 ds=$5
+    printf '%-9s %11s %7s %8s %12s %7s %8s %6.2f   (lost %s / %s; sys us/q %s / %s)\n' \
+        "$l" "$lq" "$ll" "$lc" "$dq" "$dl" "$dc" \
+        "$(echo "if ($dq > 0) $lq / $dq else 0" | bc -l)" "$llost" "$dlost" "$ls" "$ds"
 done

@@ -129,9 +129,26 @@ def _cname_loops(values: Values) -> None:
                     raise ConfigError(f"CNAME loop involving {alias}", parsed.where)
 
 
+def _fqdn_needs_domain(values: Values) -> None:
+    """dnsmasq refuses --dhcp-fqdn without a --domain that has no address range (exit 1)."""
+    if not values.has("dhcp-fqdn"):
+        return
+    for parsed in values.occurrences("domain"):
+        spec = parsed.value
+        if (
+            isinstance(spec, g.DomainSpec)
+            and spec.network is None
+            and spec.start is None
+            and spec.interface is None
+        ):
+            return
+    raise ConfigError("there must be a default domain when --dhcp-fqdn is set")
+
+
 def run_checks(values: Values, cfg: Config) -> list[str]:
     """Raise for what dnsmasq refuses; return warnings for what it would start with."""
     _cname_loops(values)
+    _fqdn_needs_domain(values)
     warnings = _dhcp_host_addresses(values)
     warnings += _overlapping_ranges(values)
     warnings += _hosts_outside_ranges(values)

@@ -58,6 +58,7 @@ class DnsCfg:
     domain: tuple[object, ...] = ()
     local_ttl: int = 0
     dhcp_ttl: int | None = None  # --dhcp-ttl: lease names (lanctl/dns/leases.py); None: local_ttl
+    dhcp_fqdn: bool = False  # --dhcp-fqdn: lease names only as name.domain (lanctl/store/names.py)
     cache_size: int = 150
     no_resolv: bool = False
     resolv_file: tuple[str, ...] = ()
@@ -83,6 +84,7 @@ class DnsCfg:
     localise_queries: bool = False  # lanctl/dns/localise.py
     no_ident: bool = False  # lanctl/dns/chaos.py
     log_queries: bool = False
+    log_queries_extra: bool = False  # --log-queries=extra (lanctl/dns/querylog.py)
     edns_packet_max: int = 1232
     max_tcp_connections: int = 20
     local_service: bool = False

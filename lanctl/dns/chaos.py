@@ -3,8 +3,9 @@
 cachesize.bind, insertions.bind, evictions.bind, misses.bind, hits.bind and auth.bind answer
 counters; version.bind the version; servers.bind one string per upstream server (the
 engine's resolver renders it).  Split out of engine.py; the engine supplies the values.
---no-ident: every class CHAOS query is answered NOTIMP (dnsmasq 2.90 on the wire: NOTIMP,
-not authoritative, "config NAME is not implemented" logged).
+Other class CHAOS names under "bind" or "server" (and all of them with --no-ident) are
+answered NOTIMP, not authoritative, logging "config NAME is not implemented (EDE: unknown)"
+(dnsmasq 2.90 on the wire: it never forwards those; no EDE option in the reply).
 """
 
 from __future__ import annotations
@@ -22,7 +23,21 @@ _NAMES: Final = (
 CHAOS: Final = {b"".join(bytes([len(n)]) + n.encode() for n in (name, "bind")) + b"\x00": name
                 for name in _NAMES}  # fmt: skip
 """Wire name (lowercase) -> which statistic."""
-NO_IDENT: Final = render_empty(Rcode.NOTIMP, False, f"config {NAME_MARK} is not implemented")
+_RESERVED: Final = (b"\x04bind\x00", b"\x06server\x00")
+NOT_IMPLEMENTED: Final = render_empty(
+    Rcode.NOTIMP, False, f"config {NAME_MARK} is not implemented (EDE: unknown)"
+)
+
+
+def reserved(qname: bytes) -> bool:
+    """True for `bind`, `server` and names under them (wire form, lowercase): dnsmasq
+    answers those class CHAOS queries itself, NOTIMP when it has no record."""
+    off = 0
+    while qname[off:] not in _RESERVED:
+        if off >= len(qname) or not qname[off]:
+            return False
+        off += qname[off] + 1
+    return True
 
 
 def chaos_answer(

@@ -43,7 +43,7 @@ async def batched_udp_loop(
     fast, full = engine.fast_query, engine.full_query
     clock = trio.current_time
     wait_readable, checkpoint = trio.lowlevel.wait_readable, trio.lowlevel.checkpoint
-    logging_on = engine.log_queries
+    logs = engine.pending_logs  # warnings are logged without --log-queries too
     count = 0
     while True:
         try:
@@ -52,7 +52,7 @@ async def batched_udp_loop(
             log.debug("recvmmsg: %s", exc)
             continue
         if not n:
-            if logging_on:
+            if logs:
                 _flush_logs(engine)
             await wait_readable(sock)
             continue
@@ -74,6 +74,6 @@ async def batched_udp_loop(
         count += n
         if count >= BATCH:
             count = 0
-            if logging_on:
+            if logs:
                 _flush_logs(engine)
             await checkpoint()

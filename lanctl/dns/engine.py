@@ -19,8 +19,10 @@ Rules / theory of operation:
   the stored reply body with the client's ID and question, TTLs patched once a second.
 - Class CHAOS TXT/ANY for cachesize.bind, insertions.bind, evictions.bind, misses.bind,
   hits.bind, auth.bind, servers.bind and version.bind answer statistics, as dnsmasq does
-  (chaos.py).
-  Other classes: REFUSED.
+  (chaos.py); other CHAOS names under bind/server: NOTIMP.
+  Other classes: REFUSED (dnsmasq forwards them).
+- --log-queries: no fast path (every query is logged); =extra prefixes each query's lines
+  with its serial and the client's address/port (querylog.py).
 - Answers are rendered once and memoised by (lowercased qname, qtype, qclass); a hit costs
   a dict lookup and one bytes concatenation (ARCHITECTURE §5); round-robin answers keep
   their rotations pre-rendered (answers.Rotor; off with --no-round-robin).  The memo is
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import random
 import struct
+import time
 from collections.abc import Callable
 from typing import Final, Literal
 
@@ -48,12 +51,14 @@ from lanctl.dns.answers import (
     render_local,
     render_rotating,
 )
-from lanctl.dns.chaos import CHAOS, NO_IDENT, chaos_answer
+from lanctl.dns.chaos import CHAOS, NOT_IMPLEMENTED, chaos_answer, reserved
 from lanctl.dns.fastpath import FastPath
 from lanctl.dns.forward import Send
 from lanctl.dns.local import LocalAnswer, LocalData
 from lanctl.dns.localise import Net
+from lanctl.dns.querylog import QueryLog, with_prefix
 from lanctl.dns.resolver import Resolver
+from lanctl.dns.stats import head_lines
 from lanctl.dns.upstreams import Routes, labels_of
 from lanctl.dns.wire import (
     AA,
@@ -83,6 +88,11 @@ TCP_LIMIT: Final = 65535  # RFC 1035 §4.2.2 two-octet length prefix
 _REFUSED_LOG: Final = "config error is REFUSED (EDE: not ready)"
 
 
+def _no_fast(data: bytes, now: float) -> None:
+    """The fast path when every query must be logged: never answers."""
+    return None
+
+
 class DnsEngine:
     """Answers DNS queries from local data; see the module docstring for the rules."""
 
@@ -106,6 +116,7 @@ class DnsEngine:
         self._by_net: dict[tuple[tuple[bytes, int, int], Net | None], Rendered] = {}
         self._refused = render_empty(Rcode.REFUSED, False, _REFUSED_LOG)
         self._logs: list[str] = []
+        self.pending_logs = self._logs  # not empty: take_logs has lines (adapters poll it)
         self.counters: dict[str, int] = dict.fromkeys(
             (
                 "queries", "hits", "local_answers", "nxdomain", "nodata", "refused", "formerr",
@@ -118,8 +129,18 @@ class DnsEngine:
         self.cache = self.resolver.cache
         self.fwd = self.resolver.fwd
         self.fastpath = FastPath(self.cache)  # fastpath.py: pre-rendered answers by question
-        # The UDP fast path (a method of FastPath): the drain loop asks it first.
-        self.fast_query: Callable[[bytes, float], bytes | None] = self.fastpath.query
+        # The UDP fast path (a method of FastPath): the drain loop asks it first.  Never
+        # with --log-queries: every query, cached ones too, must then be logged.
+        self.fast_query: Callable[[bytes, float], bytes | None] = (
+            _no_fast if self.log_queries else self.fastpath.query
+        )
+        # --log-queries=extra (querylog.py): serials and client address on query lines.
+        self.querylog = QueryLog()
+        self.full_query: Callable[..., bytes | None] = (
+            with_prefix(self._full_query, self._logs, self.resolver, self.querylog)
+            if cfg.log_queries_extra and self.log_queries
+            else self._full_query
+        )
 
     @property
     def fast_hits(self) -> int:
@@ -151,7 +172,7 @@ class DnsEngine:
                 return fast
         return self.full_query(data, peer, now, transport, dest, net)
 
-    def full_query(
+    def _full_query(
         self,
         data: bytes,
         peer: Peer,
@@ -160,7 +181,8 @@ class DnsEngine:
         dest: object = None,
         net: Net | None = None,
     ) -> bytes | None:
-        """`on_query` past the fast path: for a caller that already asked `fast_query`."""
+        """`on_query` past the fast path: for a caller that already asked `fast_query`
+        (through the `full_query` attribute)."""
         c = self.counters
         c["queries"] += 1
         if transport == "tcp":
@@ -288,12 +310,13 @@ class DnsEngine:
                 else:
                     self.fastpath.local[fk] = (counts, r.rrs)
             return r
-        if q.qclass == QClass.CH and self.cfg.no_ident:
-            return NO_IDENT  # chaos.py: --no-ident
-        if q.qclass == QClass.CH and q.qtype in (QType.TXT, QType.ANY):
-            which = CHAOS.get(q.qname_lower)
-            if which is not None:
-                return self._chaos(which)
+        if q.qclass == QClass.CH:
+            if q.qtype in (QType.TXT, QType.ANY) and not self.cfg.no_ident:
+                which = CHAOS.get(q.qname_lower)
+                if which is not None:
+                    return self._chaos(which)
+            if reserved(q.qname_lower) or self.cfg.no_ident:
+                return NOT_IMPLEMENTED  # chaos.py: unknown *.bind / *.server, --no-ident
         return self._refused
 
     def _server_wins(self, qname: bytes, ans: LocalAnswer) -> bool:
@@ -388,13 +411,13 @@ class DnsEngine:
         out.update({f"upstream_{k}": v for k, v in self.fwd.counters.items()})
         return out
 
-    def log_stats(self) -> list[str]:
-        """SIGUSR1 lines in dnsmasq's shape."""
+    def log_stats(self, tcp: str | None = None) -> list[str]:
+        """SIGUSR1 lines in dnsmasq's order (stats.py); `tcp`: the adapter's TCP line."""
         answered = self.counters["hits"] + self.fast_hits
-        lines = [
-            f"cache size {self.cfg.cache_size}, {self.cache.evictions}/{self.cache.insertions} "
-            "cache insertions re-used unexpired cache entries.",
-            f"queries forwarded {self.counters['forwarded']}, queries answered locally {answered}",
-            "queries for authoritative zones 0",
-        ]
+        lines = head_lines(
+            int(time.time()), self.cfg.cache_size, self.cache.evictions, self.cache.insertions,
+            self.counters["forwarded"], answered,
+        )  # fmt: skip
+        if tcp is not None:
+            lines.append(tcp)
         return lines + self.resolver.log_stats()

@@ -18,15 +18,14 @@ a query after TIMEOUT (10 s); we answer SERVFAIL then (RELIABILITY.md §3a).
 from __future__ import annotations
 
 import random
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 from lanctl.dns.frozen import fast_init
-from lanctl.dns.reply import Body, parse_body, question_end
+from lanctl.dns.reply import Body, parse_body
 from lanctl.dns.upstreams import Upstream
-from lanctl.dns.wire import CD, HEADER, QR, RD, Rcode, encode_opt
+from lanctl.dns.wire import CD, HEADER, RD, Rcode, encode_opt
 from lanctl.errors import DecodeError
 
 TIMEOUT: Final = 10.0  # dnsmasq TIMEOUT: seconds before an unanswered query is given up
@@ -120,6 +119,7 @@ class Forwarder:
         self.id_taken: Callable[[Upstream, int], bool] | None = None  # --query-port (upsock.py)
         self.sent: dict[Upstream, int] = {}
         self.failed: dict[Upstream, int] = {}
+        self.retried: dict[Upstream, int] = {}  # sends after a query's first (SIGUSR1)
         self.counters: dict[str, int] = dict.fromkeys(
             (
                 "forwarded",
@@ -167,7 +167,9 @@ class Forwarder:
             self.counters["dropped_full"] += 1
             return False
         group = tuple(servers)
-        start = 0 if self.policy.strict_order else self._preferred.get(group, 0) % len(group)
+        start = 0
+        if len(group) > 1 and not self.policy.strict_order:
+            start = self._preferred.get(group, 0) % len(group)
         p = Pending(
             key, question, qflags & (RD | CD), do, group, [waiter], now, now + self.policy.timeout
         )
@@ -192,11 +194,17 @@ class Forwarder:
             server = p.servers[p.next_index % len(p.servers)]
             p.next_index += 1
             p.sent += 1
-        qid = self.rng.getrandbits(16)
-        for _ in range(ID_TRIES):  # an ID the server's shared socket does not carry yet
-            if self.id_taken is None or not self.id_taken(server, qid):
-                break
-            qid = self.rng.getrandbits(16)
+            if p.sent > 1 and not self.policy.all_servers:
+                self.retried[server] = self.retried.get(server, 0) + 1
+        rng, taken = self.rng, self.id_taken
+        qid = rng.getrandbits(16)
+        if taken is not None and taken(server, qid):
+            for _ in range(ID_TRIES - 1):  # an ID the server's shared socket does not carry
+                qid = rng.getrandbits(16)
+                if not taken(server, qid):
+                    break
+            else:
+                qid = rng.getrandbits(16)
         token = self._next_token
         self._next_token += 1
         p.attempts[token] = (qid, server)
@@ -214,16 +222,23 @@ class Forwarder:
         if p is None:
             return None
         qid, server = p.attempts[token]
+        # RFC 5452 §9.1: our ID, QR set, QDCOUNT 1 and our question byte for byte.  Our
+        # question is a well-formed uncompressed one, so a reply that repeats it has its
+        # question end exactly where ours does (question_end would find the same offset).
+        question = p.question
+        qend = 12 + len(question)
+        if (
+            data[12:qend] != question
+            or data[4:6] != b"\x00\x01"
+            or not data[2] & 0x80
+            or int.from_bytes(data[:2], "big") != qid
+        ):
+            self.counters["mismatched"] += 1  # not our answer; keep waiting
+            return None
         try:
-            if len(data) < 12:
-                raise DecodeError("short")
-            rid, flags = struct.unpack_from("!HH", data)
-            qend = question_end(data)
-            if rid != qid or not flags & QR or data[12:qend] != p.question:
-                raise DecodeError("ID or question mismatch")
             body = parse_body(data, qend)
         except DecodeError:
-            self.counters["mismatched"] += 1  # RFC 5452 §9.1: not our answer; keep waiting
+            self.counters["mismatched"] += 1  # malformed: not an answer either
             return None
         if self.ignore is not None and self.ignore(body):
             self.counters["ignored"] += 1  # --ignore-address: as if it never came
@@ -240,7 +255,7 @@ class Forwarder:
                 return None
             if len(p.failed) < len(p.attempts):
                 return None  # other servers may still answer
-        else:
+        elif len(p.servers) > 1:
             self._preferred[p.servers] = p.servers.index(server)
         return self._finish(p, body, server)
 

@@ -1,8 +1,9 @@
-"""The UDP drain loop for sockets that must know where each query arrived.
+"""The per-datagram UDP drain loop, for sockets that must know where each query arrived.
 
-Used instead of server.py's plain loop when a wildcard (or --bind-dynamic) socket applies
---interface / --except-interface / --listen-address per query (listen.py's Gate), or when
---localise-queries needs the local address a query was sent to on a wildcard socket.
+Used instead of the batched loop (drain.py) for --local-service (a source filter), when a
+wildcard (or --bind-dynamic) socket applies --interface / --except-interface /
+--listen-address per query (listen.py's Gate), and when --localise-queries needs the
+local address a query was sent to on a wildcard socket.
 recvmsg with IP_PKTINFO / IPV6_PKTINFO gives the arrival interface and destination
 address; same shape as the plain loop (ARCHITECTURE §5): no await per packet.
 """
@@ -34,8 +35,12 @@ async def gated_udp_loop(
     io: UpstreamIO,
     gate: Gate | None,
     arrival: Callable[[str], Net | None] | None,
+    allows: Callable[[str], bool] | None = None,
+    net: Net | None = None,
 ) -> None:
-    """recvmsg until it would block; drop what the gate refuses; one reply per query."""
+    """recvmsg until it would block; drop what the gate (or `allows`, --local-service, on
+    the source address) refuses; one reply per query.  `net`: the fixed arrival subnet of
+    a socket bound to one address, used when `arrival` (wildcard sockets) is None."""
     recv, send, on_query = sock.recvmsg, sock.sendto, engine.on_query
     check = gate.udp if gate is not None else None
     clock = trio.current_time
@@ -51,6 +56,8 @@ async def gated_udp_loop(
         except OSError as exc:
             log.debug("recvmsg: %s", exc)
             continue
+        if allows is not None and not allows(peer[0]):
+            continue
         local: str | None = None
         if check is not None:
             ok, local = check(anc)
@@ -58,7 +65,8 @@ async def gated_udp_loop(
                 continue
         elif arrival is not None:
             local = pktinfo(anc)[1]
-        net = arrival(local) if arrival is not None and local is not None else None
+        if arrival is not None:
+            net = arrival(local) if local is not None else None
         try:
             reply = on_query(data, peer, clock(), "udp", (sock, peer), net)
         except Exception:  # per-packet boundary (convention 4)

@@ -3,7 +3,8 @@
 ARCHITECTURE §2.5: `lanctl dhcp serve` writes leases to the SQLite store, `lanctl dns serve`
 answers their names.  The store is --lease-store, else `<dhcp-leasefile>.sqlite`, used only
 when that file exists.  Names get the --domain of their address, as dnsmasq gives DHCP names;
-TTL is --dhcp-ttl when set, else --local-ttl (capped by the lease's time left).  The watcher
+TTL is --dhcp-ttl when set, else --local-ttl (capped by the lease's time left); with
+--dhcp-fqdn only the qualified names are published.  The watcher
 looks at SQLite's data_version every REFRESH seconds (a few µs) and, when the leases
 changed, reloads their names and drops the engine's pre-rendered answers.
 """
@@ -49,7 +50,9 @@ def lease_names(cfg: Config) -> LeaseNames | None:
     dhcp_ttl = getattr(cfg.dns, "dhcp_ttl", None)  # --dhcp-ttl, once the model has it
     ttl = int(dhcp_ttl) if dhcp_ttl is not None else cfg.dns.local_ttl
     domains = cfg.dns.domain
-    return LeaseNames(backend, lambda packed: expand_domain(packed, domains), ttl)
+    return LeaseNames(
+        backend, lambda packed: expand_domain(packed, domains), ttl, fqdn_only=cfg.dns.dhcp_fqdn
+    )
 
 
 def attach(engine: DnsEngine, leases: LeaseNames) -> None:

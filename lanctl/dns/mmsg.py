@@ -212,3 +212,40 @@ class MsgBatch:
             else:
                 done += sent
         return errors
+
+
+class RecvBatch:
+    """recvmmsg(2) on connected sockets (the upstream ones): up to `size` datagrams from one
+    descriptor per call, no sender addresses (the connection fixes the peer).  One instance
+    serves every socket: its buffers are reused by each call."""
+
+    def __init__(self, size: int = 16) -> None:
+        if _CALLS is None:
+            raise OSError(errno.ENOSYS, "recvmmsg not available")
+        self._recvmmsg = _CALLS[0]
+        self.size = size
+        self._buf = mmap.mmap(-1, SLOT * size)  # pages are touched only as datagrams need
+        base = ctypes.addressof(ctypes.c_char.from_buffer(self._buf))
+        self._iov = (_Iovec * size)()
+        self._msg = (_Mmsghdr * size)()
+        for i in range(size):
+            self._iov[i].iov_base = base + i * SLOT
+            self._iov[i].iov_len = SLOT
+            hdr = self._msg[i].msg_hdr
+            hdr.msg_iov = ctypes.addressof(self._iov) + i * _IOV_STRIDE
+            hdr.msg_iovlen = 1
+        self._mv = memoryview(self._buf)
+        self._len = memoryview(self._msg).cast("B").cast("I")
+        self._slots = [(i * SLOT, _LEN_AT // 4 + i * (_STRIDE // 4)) for i in range(size)]
+
+    def recv(self, fd: int) -> list[bytes]:
+        """The datagrams waiting on `fd`, at most `size`; [] when it would block.  OSError
+        for a pending socket error (ECONNREFUSED: an ICMP port unreachable)."""
+        n: int = self._recvmmsg(fd, self._msg, self.size, socket.MSG_DONTWAIT, None)
+        if n < 0:
+            err = ctypes.get_errno()
+            if err in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
+                return []
+            raise OSError(err, errno.errorcode.get(err, str(err)))
+        mv, lens = self._mv, self._len
+        return [mv[off : off + lens[at]].tobytes() for off, at in self._slots[:n]]

@@ -36,9 +36,11 @@ from lanctl.dns import reply as rpl
 from lanctl.dns.cache import Cache, CachePolicy, cache_key
 from lanctl.dns.edns import ClientInfo, ClientInfoPolicy, query_options
 from lanctl.dns.filters import FilterPolicy, Filters, without_dnssec
-from lanctl.dns.forward import Done, Forwarder, ForwardPolicy, Send, Waiter
+from lanctl.dns.forward import Done, Forwarder, ForwardPolicy, Pending, Send, Waiter
 from lanctl.dns.loopdetect import LoopDetect
+from lanctl.dns.querylog import reply_lines, server_text, stamp
 from lanctl.dns.rewrite import ReplyRewrite
+from lanctl.dns.stats import ServerStats, server_lines
 from lanctl.dns.upstreams import LOCAL, Routes, Upstream
 from lanctl.dns.wire import (
     CD,
@@ -80,6 +82,9 @@ class Resolver:
         self.counters = counters
         self.logs = logs
         self.log_queries = cfg.log_queries
+        self.log_prefix: str | None = None  # --log-queries=extra: of the query in hand
+        self.log_ids: dict[bytes, str] = {}  # forwarder key -> prefix of its first query
+        self.server_stats = ServerStats()  # SIGUSR1 (stats.py)
         self.proxy_dnssec = cfg.proxy_dnssec
         self.cache = Cache(
             CachePolicy(
@@ -102,6 +107,11 @@ class Resolver:
             )
         )  # fmt: skip
         self.rewrite = ReplyRewrite(cfg)
+        # Replies pass unchanged but for AD (no filter strips, no rewrite, no rebind check):
+        # _deliver then skips those steps.
+        self._plain = not (
+            self.filters.strips or self.rewrite.active or self.filters.policy.stop_rebind
+        )
         if self.rewrite.ignore_nets:
             self.fwd.ignore = self.rewrite.ignored
         self.rng = rng
@@ -166,8 +176,10 @@ class Resolver:
                 self.logs.append(REFUSED_LOG)
             return error_reply(data, q, Rcode.REFUSED, edns_size=self.edns_max,
                                ede=Ede.NOT_READY)  # fmt: skip
-        question = data[12 : q.question_end]
-        ckey = cache_key(q.qname_lower, q.qtype, q.qclass, q.do)
+        end = q.question_end
+        question = data[12:end]
+        # cache_key(), from the raw QTYPE/QCLASS octets (the same bytes as packing them).
+        ckey = q.qname_lower + data[end - 4 : end] + (b"\x01" if q.do else b"\x00")
         # Not validating, dnsmasq answers DO queries from upstream only (on the wire).
         cached = self.cache.lookup(ckey, now) if self.cache.size and not q.do else None
         if cached is not None:
@@ -175,12 +187,12 @@ class Resolver:
             c["cache_hits"] += 1
             body, ttls = cached
             if self.log_queries:
-                self.logs.append(f"cached {name} is {rpl.summary(body)}")
+                self.logs.extend(reply_lines("cached", name, question, body))
             opt = self.opts[(q.do, False)] if q.edns_size else b""
             limit = self._limit(q.edns_size, transport)
             return rpl.build(q.id, q.flags, question, body, ttls, limit, opt, True)
         assert not isinstance(route, str)
-        fkey = ckey + bytes((bool(q.flags & CD),)) + str(id(route)).encode()
+        fkey = ckey + (b"\x01" if q.flags & CD else b"\x00") + str(id(route)).encode()
         up_opt = self._client_opt(data, q, str(peer[0])) if self.client_info.active else None
         if up_opt is not None:
             fkey += up_opt  # queries with other client info are not coalesced with this one
@@ -197,8 +209,10 @@ class Resolver:
             return None
         c["forwarded"] += 1
         if self.log_queries:
+            if self.log_prefix is not None:  # --log-queries=extra: for the reply lines
+                self.log_ids.setdefault(fkey, self.log_prefix)
             for send in self.fwd.sends:
-                self.logs.append(f"forwarded {name} to {send.server.address}")
+                self.logs.append(f"forwarded {name} to {server_text(send.server)}")
         return FORWARDED
 
     def _stale(
@@ -232,8 +246,10 @@ class Resolver:
                 self._refreshing.add(fkey)
                 c["forwarded"] += 1
                 if self.log_queries:
+                    if self.log_prefix is not None:
+                        self.log_ids.setdefault(fkey, self.log_prefix)
                     for send in self.fwd.sends:
-                        self.logs.append(f"forwarded {name} to {send.server.address}")
+                        self.logs.append(f"forwarded {name} to {server_text(send.server)}")
         opt = self.opts[(q.do, False)] if q.edns_size else b""
         limit = self._limit(q.edns_size, transport)
         self.replies.append(
@@ -259,13 +275,13 @@ class Resolver:
         """A datagram arrived on the socket of upstream query `token`."""
         done = self.fwd.on_reply(token, data, now)
         if done is not None:
-            self._deliver(done, now)
+            self._done(done, now)
 
     def on_upstream_error(self, token: int, now: float) -> None:
         """The socket of upstream query `token` failed (ICMP unreachable, send error)."""
         done = self.fwd.on_error(token, now)
         if done is not None:
-            self._deliver(done, now)
+            self._done(done, now)
 
     def next_deadline(self) -> float | None:
         """When on_timer next has work (monotonic seconds), or None."""
@@ -278,7 +294,7 @@ class Resolver:
         if self.loop is not None and self.loop.due:
             self._send_probes(now)
         for done in self.fwd.on_timer(now):
-            self._deliver(done, now)
+            self._done(done, now)
 
     def take(self) -> tuple[list[Send], list[int], list[tuple[object, bytes]]]:
         """(upstream sends, upstream tokens to close, (dest, reply) for clients) since the
@@ -335,25 +351,35 @@ class Resolver:
         return b"".join(bytes([len(t)]) + t for t in texts)[:65535]
 
     def log_stats(self) -> list[str]:
-        """SIGUSR1 lines about the upstream servers."""
+        """SIGUSR1 lines about the upstream servers (stats.py)."""
         fwd = self.fwd
-        return [
-            f"server {s.label}: queries sent {fwd.sent.get(s, 0)}, retried or failed "
-            f"{fwd.failed.get(s, 0)}"
-            for s in self.routes.all_servers()
-        ]
+        servers = self.routes.all_servers()
+        return server_lines(servers, fwd.sent, fwd.retried, fwd.failed, self.server_stats)
+
+    def _done(self, done: Done, now: float) -> None:
+        """_deliver, after the server's statistics; with --log-queries=extra the lines get
+        the prefix of the query that was forwarded (querylog.py)."""
+        if done.server is not None and done.body is not None:
+            self.server_stats.answered(done.server, done.body.rcode, now - done.pending.started)
+        if not self.log_ids:
+            self._deliver(done, now)
+            return
+        mark = len(self.logs)
+        self._deliver(done, now)
+        prefix = self.log_ids.pop(done.pending.key, None)
+        if prefix is not None:
+            stamp(self.logs, mark, prefix)
 
     def _deliver(self, done: Done, now: float) -> None:
         p, body = done.pending, done.body
-        self._refreshing.discard(p.key)
-        if p.key in self._probes:  # a loop-detection query ended: nothing to deliver
+        if self._refreshing:
+            self._refreshing.discard(p.key)
+        if self._probes and p.key in self._probes:  # a loop-detection query ended
             self._probes.discard(p.key)
             if body is None:  # nor to count: dnsmasq's servers.bind ignores these
                 for server in p.servers:
                     self.fwd.failed[server] = max(0, self.fwd.failed.get(server, 0) - 1)
             return
-        qname = p.question[:-4].lower()
-        text = name_text(qname) if self.log_queries else ""
         if body is None:
             self.counters["servfail"] += 1
             for w in p.waiters:
@@ -364,12 +390,23 @@ class Resolver:
                 head = HEADER.pack(w.qid, flags, 1, 0, 0, 1 if opt else 0)
                 self.replies.append((w.dest, head + w.question + opt))
             if self.log_queries:
-                self.logs.append(f"reply {text} is SERVFAIL")
+                self.logs.append("reply error is SERVFAIL")  # dnsmasq's spelling
             return
         ad = body.flags & AD
         if ad and not self.proxy_dnssec:  # --proxy-dnssec: AD is passed on, else cleared
             body = dataclasses.replace(body, flags=body.flags & ~AD)
             ad = 0
+        if self._plain:  # nothing configured that rewrites or blocks replies: store, answer
+            src = done.server
+            if src is not None and self.cache.size and self.client_info.cacheable:
+                self._store(p, body, ad, src.label, now)
+            if self.log_queries:  # the same lines as at the end of the general path below
+                text = name_text(p.question[:-4].lower())
+                self.logs.extend(reply_lines("reply", text, p.question, body))
+            self._answer(p, body)
+            return
+        qname = p.question[:-4].lower()
+        text = name_text(qname) if self.log_queries else ""
         stripped = self.filters.filtered(p.question, body) if self.filters.strips else None
         if stripped is not None:  # --filter-A/-AAAA/-rr: those answer records go
             self.counters["filtered"] += 1
@@ -392,25 +429,37 @@ class Resolver:
                 body = doctored
                 if self.log_queries:
                     self.logs.append(f"config {text} is {rpl.summary(body)}")
-            qtype, qclass = struct.unpack_from("!HH", p.question, len(p.question) - 4)
             if stripped is None and self.client_info.cacheable:  # not filtered, not per client
-                key = cache_key(qname, qtype, qclass, False)
-                kept: rpl.Body | None = body
-                if p.do:  # kept for plain queries only, without the DNSSEC records
-                    kept = without_dnssec(p.question, body)
-                if kept is not None:
-                    if ad:
-                        kept = dataclasses.replace(kept, flags=kept.flags & ~AD)
-                    self.cache.store(key, kept, now, done.server.label)  # never with AD
+                self._store(p, body, ad, done.server.label, now)
         if self.log_queries and (stripped is None or stripped[1] is None):
-            # dnsmasq logs "config NAME is NODATA[-IPv4]" instead for an emptied answer.
-            self.logs.append(f"reply {text} is {rpl.summary(body)}")
+            # dnsmasq logs "config NAME is NODATA[-IPv4]" instead for an emptied answer
+            # (querylog.py: one line per record, "reply error is SERVFAIL").
+            self.logs.extend(reply_lines("reply", text, p.question, body))
+        self._answer(p, body)
+
+    def _store(self, p: Pending, body: rpl.Body, ad: int, source: str, now: float) -> None:
+        """Cache an upstream answer under the plain (DO clear) key of its question."""
+        qtype, qclass = struct.unpack_from("!HH", p.question, len(p.question) - 4)
+        key = cache_key(p.question[:-4].lower(), qtype, qclass, False)
+        kept: rpl.Body | None = body
+        if p.do:  # kept for plain queries only, without the DNSSEC records
+            kept = without_dnssec(p.question, body)
+        if kept is not None:
+            if ad:
+                kept = dataclasses.replace(kept, flags=kept.flags & ~AD)
+            self.cache.store(key, kept, now, source)  # never with AD
+
+    def _answer(self, p: Pending, body: rpl.Body) -> None:
+        """The reply for every waiting client: its ID, question case, OPT and size limit."""
         ttls = self.cache.client_ttls(body)
+        opts, edns_max, build, append = self.opts, self.edns_max, rpl.build, self.replies.append
         for w in p.waiters:
             if w.dest is REFRESH:
                 continue
-            opt = self.opts[(w.do, False)] if w.edns_size else b""
-            limit = self._limit(w.edns_size, w.transport)
-            self.replies.append(
-                (w.dest, rpl.build(w.qid, w.qflags, w.question, body, ttls, limit, opt))
-            )
+            size = w.edns_size
+            if w.transport == "tcp":
+                limit = TCP_LIMIT
+            else:
+                limit = (size if size < edns_max else edns_max) if size else MIN_UDP
+            opt = opts[(w.do, False)] if size else b""
+            append((w.dest, build(w.qid, w.qflags, w.question, body, ttls, limit, opt)))

@@ -29,6 +29,7 @@ import trio
 from lanctl.config.model import DEFAULT_HOSTS_FILE, Config, DnsCfg
 from lanctl.dns import listen
 from lanctl.dns.access import IPNetwork, LocalSubnets, connected_networks, service_mode
+from lanctl.dns.cachedump import dump_lines
 from lanctl.dns.drain import batched_udp_loop
 from lanctl.dns.engine import DnsEngine
 from lanctl.dns.forward import TIMEOUT
@@ -45,6 +46,7 @@ from lanctl.dns.mmsg import MsgBatch
 from lanctl.dns.neighbours import attach_neighbours
 from lanctl.dns.resolver import FORWARDED
 from lanctl.dns.serversfile import load_servers_file
+from lanctl.dns.stats import tcp_line
 from lanctl.dns.upstream_io import UpstreamIO, load_routes, poll_resolv, resolv_watch
 from lanctl.net.interfaces import Interfaces
 from lanctl.service import JsonValue
@@ -52,11 +54,9 @@ from lanctl.store.names import trim_heap
 
 log = logging.getLogger("lanctl.dns")
 
-BATCH: Final = 64  # packets between checkpoints in the UDP drain loop
 TCP_MAX_QUERIES: Final = 100  # dnsmasq src/config.h
 TCP_LIFETIME: Final = 150.0  # dnsmasq CHILD_LIFETIME, seconds
 TCP_IDLE: Final = 10.0  # seconds without a complete query before the connection is closed
-MAX_UDP_IN: Final = 65535
 
 
 def _hosts_paths(dns: DnsCfg) -> list[str]:
@@ -150,12 +150,14 @@ class DnsHandle:
         raise KeyError(command)
 
     def log_stats(self) -> list[str]:
-        lines = self.engine.log_stats()
-        lines.append(
-            f"TCP connections: in use {self.tcp_in_use}, highest since last SIGUSR1 "
-            f"{self.tcp_highest}, max allowed {self.dns.max_tcp_connections}."
-        )
+        """SIGUSR1: dnsmasq's statistics lines (stats.py), TCP connections in the place of
+        its TCP child processes; with --log-queries the cache dump."""
+        tcp = tcp_line(self.tcp_in_use, self.tcp_highest, self.dns.max_tcp_connections)
         self.tcp_highest = self.tcp_in_use
+        lines = self.engine.log_stats(tcp)
+        if self.dns.log_queries:  # dnsmasq dumps its cache too (cachedump.py)
+            cached = self.engine.cache.dump(trio.current_time())
+            lines += dump_lines(self.engine.local.dump(), cached)
         return lines
 
 
@@ -171,50 +173,16 @@ async def _udp_loop(
     subnets: LocalSubnets | None = None,
     net: Net | None = None,
 ) -> None:
-    """The drain loop: recvfrom until it would block; one reply per packet, no awaits.
-    With --local-service, packets from sources off the connected subnets are dropped.
+    """The drain loop of a socket bound to one address (or the wildcard, no interface
+    rules).  With --local-service, packets from sources off the connected subnets are
+    dropped (gated.py's per-datagram loop).
     `net`: the subnet of the socket's address (--localise-queries; None when wildcard).
     Without --local-service the batched loop (drain.py: recvmmsg/sendmmsg) runs instead."""
     if subnets is None and MsgBatch.supported():
         await batched_udp_loop(engine, sock, io, net)
         return
     allows = subnets.allows if subnets is not None else None
-    recv, send, on_query = sock.recvfrom, sock.sendto, engine.on_query
-    clock = trio.current_time
-    logging_on = engine.log_queries
-    count = 0
-    while True:
-        try:
-            data, peer = recv(MAX_UDP_IN)
-        except BlockingIOError:
-            if logging_on:
-                _flush_logs(engine)
-            await trio.lowlevel.wait_readable(sock)
-            continue
-        except OSError as exc:  # e.g. ICMP errors surfaced on the socket: not fatal
-            log.debug("recvfrom: %s", exc)
-            continue
-        if allows is not None and not allows(peer[0]):
-            continue
-        try:
-            reply = on_query(data, peer, clock(), "udp", (sock, peer), net)
-        except Exception:  # per-packet boundary (convention 4): log, SERVFAIL, carry on
-            log.exception("error answering DNS query from %s", peer[0])
-            reply = engine.servfail(data)
-        if not reply:
-            if engine.has_actions:
-                io.dispatch()
-        else:
-            try:
-                send(reply, peer)
-            except OSError as exc:  # full buffer or unreachable peer: UDP may drop
-                log.debug("sendto %s: %s", peer[0], exc)
-        count += 1
-        if count >= BATCH:
-            count = 0
-            if logging_on:
-                _flush_logs(engine)
-            await trio.lowlevel.checkpoint()
+    await gated_udp_loop(engine, sock, io, None, None, allows, net)
 
 
 async def _noop(sock: socket.socket) -> None:
@@ -259,6 +227,7 @@ async def _tcp_connection(
     handle.tcp_in_use += 1
     handle.tcp_highest = max(handle.tcp_highest, handle.tcp_in_use)
     engine = handle.engine
+    serial = engine.querylog.tcp_block()  # --log-queries=extra: as dnsmasq's TCP child
     net = handle.arrival(conn.getsockname()[0])  # --localise-queries
     stream = trio.SocketStream(conn)
     buf = bytearray()
@@ -275,6 +244,8 @@ async def _tcp_connection(
                 length = struct.unpack_from("!H", buf)[0]
                 data = bytes(buf[2 : 2 + length])
                 del buf[: 2 + length]
+                serial += 1
+                engine.querylog.tcp_next = serial
                 try:
                     reply = engine.on_query(data, peer, trio.current_time(), "tcp", send_ch, net)
                     if reply == FORWARDED:
@@ -286,7 +257,7 @@ async def _tcp_connection(
                 except Exception:  # per-packet boundary
                     log.exception("error answering DNS query from %s", peer[0])
                     reply = engine.servfail(data)
-                if engine.log_queries:
+                if engine.pending_logs:  # warnings are logged without --log-queries too
                     _flush_logs(engine)
                 if reply is None:
                     return  # not a query: close, as dnsmasq does

@@ -129,14 +129,16 @@ class UpstreamSockets:
             raise
 
     def _socket_for(self, server: Upstream, qid: int) -> UpSock:
-        port = fixed_port(server, self.dns)
-        if port is not None:
-            s = self._fixed.get(server)
-            if s is None:
-                s = self._fixed[server] = self._open(server, port)
-            return s
-        socks = self._random.setdefault(server, [])
-        if len(socks) >= SHARE_AT:
+        socks = self._random.get(server)  # only random-port servers have an entry here
+        if socks is None:
+            port = fixed_port(server, self.dns)
+            if port is not None:
+                s = self._fixed.get(server)
+                if s is None:
+                    s = self._fixed[server] = self._open(server, port)
+                return s
+            socks = self._random[server] = []
+        elif len(socks) >= SHARE_AT:
             n = len(socks)
             for k in range(n):
                 cand = socks[(self._finger + k) % n]

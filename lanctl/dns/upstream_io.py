@@ -21,6 +21,7 @@ from lanctl.config.model import DnsCfg
 from lanctl.dns.engine import DnsEngine
 from lanctl.dns.forward import Send
 from lanctl.dns.idrand import BlockRandom
+from lanctl.dns.mmsg import MsgBatch, RecvBatch
 from lanctl.dns.resolvconf import (
     DEFAULT_RESOLV,
     POLL_INTERVAL,
@@ -35,6 +36,7 @@ from lanctl.dns.upstreams import Routes, Upstream
 log = logging.getLogger("lanctl.dns")
 
 TCP_TIMEOUT: Final = 10.0  # dnsmasq: 5 s to connect, doubled for the answer
+RECV_BATCH: Final = 32  # datagrams read from one upstream socket per call
 
 
 def resolv_paths(dns: DnsCfg) -> list[str]:
@@ -112,10 +114,17 @@ class UpstreamIO:
     def dispatch(self) -> None:
         """Do what the engine asked: send upstream, close sockets, answer clients."""
         engine = self.engine
+        send_udp = self.socks.send
         while engine.has_actions:
             sends, closes, replies = engine.take_actions()
             for send in sends:
-                self._send(send)
+                if send.tcp:
+                    self._send(send)
+                    continue
+                try:  # _send, inline for the usual UDP query
+                    send_udp(send.token, send.server, send.data)
+                except OSError as exc:
+                    self._send_failed(send, exc)
             release = self.socks.release
             for token in closes:
                 if self._tcp:
@@ -124,7 +133,14 @@ class UpstreamIO:
                         scope.cancel()
                 release(token)
             for dest, data in replies:
-                _reply(dest, data)
+                if type(dest) is tuple:  # _reply, inline for a UDP client
+                    sock, peer = dest
+                    try:
+                        sock.sendto(data, peer)
+                    except OSError as exc:
+                        log.debug("sendto %s: %s", peer[0], exc)
+                else:
+                    _reply(dest, data)
         timer = self._timer
         if timer is not None:
             deadline = engine.next_deadline()
@@ -142,8 +158,11 @@ class UpstreamIO:
         try:
             self.socks.send(send.token, send.server, send.data)
         except OSError as exc:
-            log.warning("failed to send query to %s: %s", send.server.label, exc.strerror)
-            self.engine.on_upstream_error(send.token, trio.current_time())
+            self._send_failed(send, exc)
+
+    def _send_failed(self, send: Send, exc: OSError) -> None:
+        log.warning("failed to send query to %s: %s", send.server.label, exc.strerror)
+        self.engine.on_upstream_error(send.token, trio.current_time())
 
     async def _tcp_query(self, send: Send) -> None:
         """One length-prefixed query and answer over TCP (RFC 1035 §4.2.2)."""
@@ -181,12 +200,13 @@ class UpstreamIO:
             log.info("%s", line)
 
     async def reader_loop(self) -> None:
-        """Wait on the epoll set; drain every ready socket into the engine."""
+        """Wait on the epoll set; drain every ready socket into the engine: one recvmmsg
+        takes what a socket holds (Linux; elsewhere recv until it would block)."""
         engine = self.engine
-        socks = self.socks
-        by_fd, owner, is_open = socks.by_fd, socks.owner, engine.fwd.is_open
-        on_upstream, logging_on = engine.on_upstream, engine.log_queries
-        epoll = socks.epoll
+        by_fd, owner = self.socks.by_fd, self.socks.owner
+        on_upstream, logs = engine.on_upstream, engine.pending_logs
+        batch = RecvBatch(RECV_BATCH) if MsgBatch.supported() else None
+        epoll = self.socks.epoll
         while True:
             await trio.lowlevel.wait_readable(epoll.fileno())
             now = trio.current_time()
@@ -194,27 +214,26 @@ class UpstreamIO:
                 s = by_fd.get(fd)
                 if s is None:
                     continue
-                recv = s.sock.recv
                 while True:
                     try:
-                        data = recv(65535)
-                    except BlockingIOError:
-                        break
+                        got = batch.recv(fd) if batch is not None else _recv_some(s.sock)
                     except OSError as exc:  # ECONNREFUSED: ICMP port unreachable
                         log.debug("upstream socket: %s", exc)
                         for failed in list(s.ids.values()):
                             engine.on_upstream_error(failed, now)
                         break
-                    token = s.ids.get(int.from_bytes(data[:2], "big"))  # the usual case
-                    if token is None:
-                        token = owner(s, data)  # unknown ID: the forwarder counts it
-                    if token is not None:
-                        on_upstream(token, data, now)
-                    if logging_on:
+                    ids = s.ids
+                    for data in got:
+                        token = ids.get(int.from_bytes(data[:2], "big"))  # the usual case
+                        if token is None:
+                            token = owner(s, data)  # unknown ID: the forwarder counts it
+                        if token is not None:
+                            on_upstream(token, data, now)
+                    if logs:  # warnings (rebinding) are logged without --log-queries too
                         for line in engine.take_logs():
                             log.info("%s", line)
-                    if not s.fixed and not any(map(is_open, s.ids.values())):
-                        break  # every query on it is done: the socket is about to close
+                    if len(got) < RECV_BATCH:
+                        break  # the socket is empty
             self.dispatch()
 
     async def timer_loop(self) -> None:
@@ -227,9 +246,27 @@ class UpstreamIO:
             self._timer = None
             self.engine.on_timer(trio.current_time())
             self.dispatch()
+            for line in self.engine.take_logs():  # SERVFAIL after a timeout, retries
+                log.info("%s", line)
 
     def close(self) -> None:
         self.socks.close()
+
+
+def _recv_some(sock: socket.socket) -> list[bytes]:
+    """Up to RECV_BATCH datagrams with recv(2) (no recvmmsg); OSError only when the first
+    read fails otherwise than by blocking."""
+    got: list[bytes] = []
+    while len(got) < RECV_BATCH:
+        try:
+            got.append(sock.recv(65535))
+        except BlockingIOError:
+            break
+        except OSError:
+            if got:
+                break  # the error stays pending: the next read reports it
+            raise
+    return got
 
 
 def _reply(dest: object, data: bytes) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
 from lanctl.dns.wire import encode_name, name_text
@@ -28,6 +28,15 @@ class Upstream:
     source: str | None = None
     source_port: int | None = None
     interface: str | None = None
+    # Hashed once: an Upstream keys several dicts per forwarded query (counters, sockets).
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = (self.address, self.port, self.source, self.source_port, self.interface)
+        object.__setattr__(self, "_hash", hash(fields))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def label(self) -> str:

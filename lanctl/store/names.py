@@ -10,7 +10,8 @@ in read order, the first name of a line).  `LeaseNames` adds the names of DHCP l
 from a `LeaseBackend`, noticing changes through `backend.changed()` (SQLite data_version):
 `name` and `name.<domain>` (the domain of the lease's address, as --domain), skipped when
 the hosts/config data has the name with another address of that family (dnsmasq: "not
-giving name ... to the DHCP lease"), PTR only when no hosts/config PTR exists.
+giving name ... to the DHCP lease"), PTR only when no hosts/config PTR exists.  With
+--dhcp-fqdn (`fqdn_only`) only `name.<domain>` is published, never the bare name.
 """
 
 from __future__ import annotations
@@ -215,10 +216,16 @@ class LeaseNames:
     """Names of the leases in `backend`, reloaded when `backend.changed()` says so."""
 
     def __init__(
-        self, backend: LeaseBackend, domain_for: Callable[[bytes], str | None], ttl: int
+        self,
+        backend: LeaseBackend,
+        domain_for: Callable[[bytes], str | None],
+        ttl: int,
+        *,
+        fqdn_only: bool = False,
     ) -> None:
         self.backend = backend
         self.domain_for = domain_for
+        self.fqdn_only = fqdn_only  # --dhcp-fqdn: no bare names in DNS
         self.ttl = ttl  # --dhcp-ttl, else --local-ttl; capped by the lease's time left
         self.forward: dict[bytes, list[tuple[bytes, int]]] = {}  # name -> (address, expires)
         self.reverse: dict[bytes, tuple[bytes, int]] = {}  # address -> (name, expires)
@@ -250,7 +257,12 @@ class LeaseNames:
             host = lease.hostname.lower().rstrip(".")
             domain = self.domain_for(addr) if "." not in host else None
             host = _name_from_hosts(static, addr, domain) or host
-            names = [f"{host}.{domain}", host] if domain else [host]
+            if domain:
+                names = [f"{host}.{domain}"] if self.fqdn_only else [f"{host}.{domain}", host]
+            elif self.fqdn_only and "." not in host:
+                names = []  # dnsmasq: no domain, no FQDN, and the bare name is not added
+            else:
+                names = [host]
             for text in names:
                 name = text.encode("ascii", "replace")
                 if not self._may_add(static, name, addr, text):

@@ -138,6 +138,52 @@ def test_wrong_id_or_question_is_ignored_then_right_reply_accepted() -> None:
     assert done is not None and done.body is not None and done.server == A53
 
 
+def test_reply_needs_qr_one_question_and_our_question_whole() -> None:
+    f = Forwarder(ForwardPolicy(), random.Random(3))
+    submit(f, (A53,), waiter())
+    (send,), _ = f.take()
+    good = reply_to(send)
+    qend = 12 + len(QUESTION)
+    not_qr = good[:2] + bytes((good[2] & 0x7F,)) + good[3:]
+    two_questions = good[:4] + b"\x00\x02" + good[6:]
+    cut = good[: qend - 1]  # the question stops one octet short
+    upper = good[:13] + good[13:16].upper() + good[16:]  # "WWW": not the case we sent
+    for bad in (not_qr, two_questions, cut, upper, good[:11]):
+        assert f.on_reply(send.token, bad, 0.1) is None
+    assert f.counters["mismatched"] == 5 and len(f) == 1
+    done = f.on_reply(send.token, good, 0.2)
+    assert done is not None and done.body is not None and done.body.counts[0] == 1
+
+
+def test_an_id_the_shared_socket_carries_is_not_reused() -> None:
+    f = Forwarder(ForwardPolicy(), random.Random(4))
+    asked: list[int] = []
+
+    def taken(server: Upstream, qid: int) -> bool:
+        asked.append(qid)
+        return len(asked) <= 3  # the first three IDs drawn are in flight on that socket
+
+    f.id_taken = taken
+    submit(f, (A53,), waiter())
+    (send,), _ = f.take()
+    assert len(asked) == 4 and int.from_bytes(send.data[:2], "big") == asked[3]
+    asked.clear()
+    f.id_taken = lambda server, qid: True  # every ID taken: after ID_TRIES, one more draw
+    f.submit(b"k2", QUESTION, 0x0100, False, (A53,), waiter(), 0.0)
+    assert len(f.take()[0]) == 1
+
+
+def test_upstream_hash_is_stable_and_follows_equality() -> None:
+    a = Upstream("198.51.100.53", 53, "192.0.2.1", 5353, "eth0")
+    b = Upstream("198.51.100.53", 53, "192.0.2.1", 5353, "eth0")
+    assert a == b and hash(a) == hash(b) and {a: 1}[b] == 1
+    assert Upstream("198.51.100.53", 54) != A53 and len({A53, A54, Upstream("198.51.100.53")}) == 2
+    assert (
+        repr(A53) == "Upstream(address='198.51.100.53', port=53, source=None, "
+        "source_port=None, interface=None)"
+    )
+
+
 def test_servfail_and_icmp_errors_fail_over_then_give_up() -> None:
     f = Forwarder(ForwardPolicy(strict_order=True), random.Random(3))
     submit(f, (A53, A54), waiter())

@@ -325,7 +325,7 @@ def test_reload_rereads_hosts_and_control_commands(conf: Path, tmp_path: Path) -
         assert handle.control("cache.clear", {}) == {"cleared": 1}
         with pytest.raises(KeyError):
             handle.control("nope", {})
-        assert handle.log_stats()[1].startswith("queries forwarded 0, queries answered locally 2")
+        assert handle.log_stats()[2].startswith("queries forwarded 0, queries answered locally 2")
 
     run_server(config(conf, port), body)
 

@@ -1,0 +1,86 @@
+"""dnsmasq 2.90's SIGUSR1 statistics lines for the DNS service, and the per-server counters.
+
+Order and wording as dnsmasq logs them: "time <epoch>", cache size and insertions, queries
+forwarded / answered locally, authoritative zones, the three DNSSEC high-water marks (0:
+lanctl does not validate; dnsmasq prints them without --dnssec too), the TCP line, then one
+line per upstream server with queries sent, retried, failed, NXDOMAIN replies and the
+average latency of its answers.  dnsmasq's "pool memory" line describes its own C block
+allocator; lanctl has no such pool and does not print the line (made-up numbers would
+mislead).  With --log-queries the cache dump follows (cachedump.py).
+Known differences: dnsmasq answers TCP queries in child processes whose counts never reach
+the parent, lanctl counts them; its "failed" counts send errors only (not SERVFAIL/REFUSED
+replies, timeouts or ICMP errors, which lanctl's connected sockets see), lanctl's
+Forwarder.failed counts all of those; insertions count replies here, records in dnsmasq.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from lanctl.dns.upstreams import Upstream
+from lanctl.dns.wire import Rcode
+
+
+class ServerStats:
+    """Per-server NXDOMAIN replies and latency of accepted answers (seconds summed)."""
+
+    __slots__ = ("latency", "nxdomain")
+
+    def __init__(self) -> None:
+        self.nxdomain: dict[Upstream, int] = {}
+        self.latency: dict[Upstream, list[float]] = {}  # server -> [sum of seconds, count]
+
+    def answered(self, server: Upstream, rcode: int, seconds: float) -> None:
+        """`server` answered a forwarded query after `seconds`."""
+        if rcode == Rcode.NXDOMAIN:
+            self.nxdomain[server] = self.nxdomain.get(server, 0) + 1
+        acc = self.latency.get(server)
+        if acc is None:
+            self.latency[server] = [seconds, 1.0]
+        else:
+            acc[0] += seconds
+            acc[1] += 1
+
+    def average_ms(self, server: Upstream) -> int:
+        """Mean latency of `server`'s answers in whole milliseconds (0: none yet)."""
+        acc = self.latency.get(server)
+        return int(acc[0] * 1000 / acc[1]) if acc else 0
+
+
+def server_lines(
+    servers: Iterable[Upstream],
+    sent: Mapping[Upstream, int],
+    retried: Mapping[Upstream, int],
+    failed: Mapping[Upstream, int],
+    stats: ServerStats,
+) -> list[str]:
+    """dnsmasq's "server A#P: queries sent ..." line of each server."""
+    return [
+        f"server {s.label}: queries sent {sent.get(s, 0)}, retried {retried.get(s, 0)}, "
+        f"failed {failed.get(s, 0)}, nxdomain replies {stats.nxdomain.get(s, 0)}, "
+        f"avg. latency {stats.average_ms(s)}ms"
+        for s in servers
+    ]
+
+
+def head_lines(
+    epoch: int, cache_size: int, reused: int, insertions: int, forwarded: int, local: int
+) -> list[str]:
+    """The lines before the TCP line."""
+    return [
+        f"time {epoch}",
+        f"cache size {cache_size}, {reused}/{insertions} cache insertions re-used unexpired "
+        "cache entries.",
+        f"queries forwarded {forwarded}, queries answered locally {local}",
+        "queries for authoritative zones 0",
+        "DNSSEC per-query subqueries HWM 0",
+        "DNSSEC per-query crypto work HWM 0",
+        "DNSSEC per-RRSet signature fails HWM 0",
+    ]
+
+
+def tcp_line(in_use: int, highest: int, limit: int) -> str:
+    return (
+        f"child processes for TCP requests: in use {in_use}, highest since last SIGUSR1 "
+        f"{highest}, max allowed {limit}."
+    )
