@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import random
 import struct
-import time
 from collections.abc import Callable
 from typing import Final, Literal
 
@@ -58,8 +57,9 @@ from lanctl.dns.local import LocalAnswer, LocalData
 from lanctl.dns.localise import Net
 from lanctl.dns.querylog import QueryLog, with_prefix
 from lanctl.dns.resolver import Resolver
-from lanctl.dns.stats import head_lines
-from lanctl.dns.upstreams import Routes, labels_of
+from lanctl.dns.rules import server_wins
+from lanctl.dns.stats import engine_lines, engine_stats
+from lanctl.dns.upstreams import Routes
 from lanctl.dns.wire import (
     AA,
     MIN_UDP,
@@ -320,23 +320,11 @@ class DnsEngine:
         return self._refused
 
     def _server_wins(self, qname: bytes, ans: LocalAnswer) -> bool:
-        """dnsmasq matches --address/--local and --server domains in one table, the longest
-        domain winning: a more specific --server=/dom/addr takes a name away from an
-        --address/--local rule, never from hosts, --host-record or DHCP names."""
+        """A more specific --server=/dom/ takes the name from --address/--local (rules.py)."""
         rule = self.local.match_rule(qname)
         if rule is None:
             return False
-        if any(rr.rdata not in rule.v4 and rr.rdata not in rule.v6 for rr in ans.rrs):
-            return False  # records of a name, not of the rule
-        depth = self.routes.server_depth(qname)
-        if depth < 0:
-            return False
-        rules, off = self.local.rules, 0
-        while qname[off]:
-            if qname[off:] in rules:
-                return depth > labels_of(qname[off:])
-            off += qname[off] + 1
-        return True
+        return server_wins(rule, self.local.rules, self.routes, qname, [rr.rdata for rr in ans.rrs])
 
     def _chaos(self, which: str) -> Rendered:
         servers = self.resolver.servers_txt() if which == "servers" else None
@@ -390,34 +378,13 @@ class DnsEngine:
         self.cache.clear()  # dnsmasq empties its cache on SIGHUP
 
     def stats(self) -> dict[str, int]:
-        """Counters for the control socket, SIGUSR1 and the CHAOS names."""
-        out = {
-            "cachesize": self.cfg.cache_size,
-            "insertions": self.cache.insertions,
-            "evictions": self.cache.evictions,
-            "misses": self.counters["forwarded"],
-            "cached": len(self.cache),
-            "in_flight": len(self.fwd),
-            "auth": 0,
-            "local_names": len(self.local),
-            "prerendered": len(self._memo),
-        }
-        out.update(self.counters)
-        # Fast-path answers are counted here rather than per packet.
-        for name in ("queries", "hits"):
-            out[name] += self.fast_hits
-        out["local_answers"] += self.fast_hits - self.fast_cache_hits
-        out["cache_hits"] += self.fast_cache_hits
-        out.update({f"upstream_{k}": v for k, v in self.fwd.counters.items()})
-        return out
+        """Counters for the control socket, SIGUSR1 and the CHAOS names (stats.py)."""
+        return engine_stats(
+            self.counters, self.cache, self.fwd, self.fastpath, cache_size=self.cfg.cache_size,
+            local_names=len(self.local), prerendered=len(self._memo),
+        )  # fmt: skip
 
     def log_stats(self, tcp: str | None = None) -> list[str]:
         """SIGUSR1 lines in dnsmasq's order (stats.py); `tcp`: the adapter's TCP line."""
-        answered = self.counters["hits"] + self.fast_hits
-        lines = head_lines(
-            int(time.time()), self.cfg.cache_size, self.cache.evictions, self.cache.insertions,
-            self.counters["forwarded"], answered,
-        )  # fmt: skip
-        if tcp is not None:
-            lines.append(tcp)
+        lines = engine_lines(self.counters, self.cache, self.fastpath, self.cfg.cache_size, tcp)
         return lines + self.resolver.log_stats()

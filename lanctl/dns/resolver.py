@@ -3,9 +3,8 @@
 Called by `DnsEngine.on_query` for class-IN questions local data does not answer.  Order
 (ARCHITECTURE §2.7): query filters (filters.py), the --server/--local route (upstreams.py;
 local-only names: NXDOMAIN; no server: REFUSED + EDE 14 as dnsmasq), the cache (cache.py),
-then the forwarder (forward.py).  Replies from upstream go through the rebinding check,
-into the cache, and out to every waiting client with its own ID, question case, EDNS OPT
-and size limit (reply.build; too large for the client: TC, RFC 1035 §4.2.1).  Per-server
+then the forwarder (forward.py).  Replies from upstream (filters, rebinding check, cache,
+one reply per waiting client) are the Delivery mixin's work (delivery.py).  Per-server
 "sent"/"failed" counters feed CHAOS servers.bind ("addr#port sent failed", as dnsmasq).
 --use-stale-cache: an expired entry (cache.lookup_stale) is answered at once with TTL 0
 ("cached-stale" in the log; the reply leaves through take_actions together with the
@@ -24,27 +23,25 @@ for a test name disables its server and is dropped.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
-import struct
 from collections.abc import Callable
 from typing import Final
 
 from lanctl.config.model import DnsCfg
 from lanctl.dns import reply as rpl
-from lanctl.dns.cache import Cache, CachePolicy, cache_key
+from lanctl.dns.cache import Cache, CachePolicy
+from lanctl.dns.delivery import REFRESH, TCP_LIMIT, Delivery
 from lanctl.dns.edns import ClientInfo, ClientInfoPolicy, query_options
-from lanctl.dns.filters import FilterPolicy, Filters, without_dnssec
-from lanctl.dns.forward import Done, Forwarder, ForwardPolicy, Pending, Send, Waiter
+from lanctl.dns.filters import FilterPolicy, Filters
+from lanctl.dns.forward import Forwarder, ForwardPolicy, Send, Waiter
 from lanctl.dns.loopdetect import LoopDetect
-from lanctl.dns.querylog import reply_lines, server_text, stamp
+from lanctl.dns.querylog import reply_lines, server_text
 from lanctl.dns.rewrite import ReplyRewrite
 from lanctl.dns.stats import ServerStats, server_lines
 from lanctl.dns.upstreams import LOCAL, Routes, Upstream
 from lanctl.dns.wire import (
     CD,
-    HEADER,
     MIN_UDP,
     RD,
     Ede,
@@ -54,18 +51,14 @@ from lanctl.dns.wire import (
     error_reply,
     name_text,
     qtype_text,
-    reply_flags,
 )
 from lanctl.errors import DecodeError
 
 FORWARDED: Final = b""  # on_query: the answer will come later through take_actions()
-TCP_LIMIT: Final = 65535  # RFC 1035 §4.2.2 two-octet length prefix
 REFUSED_LOG: Final = "config error is REFUSED (EDE: not ready)"
-REFRESH: Final = object()  # the Waiter.dest of a --use-stale-cache background refresh
-AD: Final = 0x0020  # RFC 4035 §3.2.3 Authenticated Data
 
 
-class Resolver:
+class Resolver(Delivery):
     """Cache + forwarder state of one engine; shares the engine's counters and log list."""
 
     def __init__(
@@ -355,111 +348,3 @@ class Resolver:
         fwd = self.fwd
         servers = self.routes.all_servers()
         return server_lines(servers, fwd.sent, fwd.retried, fwd.failed, self.server_stats)
-
-    def _done(self, done: Done, now: float) -> None:
-        """_deliver, after the server's statistics; with --log-queries=extra the lines get
-        the prefix of the query that was forwarded (querylog.py)."""
-        if done.server is not None and done.body is not None:
-            self.server_stats.answered(done.server, done.body.rcode, now - done.pending.started)
-        if not self.log_ids:
-            self._deliver(done, now)
-            return
-        mark = len(self.logs)
-        self._deliver(done, now)
-        prefix = self.log_ids.pop(done.pending.key, None)
-        if prefix is not None:
-            stamp(self.logs, mark, prefix)
-
-    def _deliver(self, done: Done, now: float) -> None:
-        p, body = done.pending, done.body
-        if self._refreshing:
-            self._refreshing.discard(p.key)
-        if self._probes and p.key in self._probes:  # a loop-detection query ended
-            self._probes.discard(p.key)
-            if body is None:  # nor to count: dnsmasq's servers.bind ignores these
-                for server in p.servers:
-                    self.fwd.failed[server] = max(0, self.fwd.failed.get(server, 0) - 1)
-            return
-        if body is None:
-            self.counters["servfail"] += 1
-            for w in p.waiters:
-                if w.dest is REFRESH:
-                    continue
-                opt = self.opts[(w.do, False)] if w.edns_size else b""
-                flags = reply_flags(w.qflags, Rcode.SERVFAIL)
-                head = HEADER.pack(w.qid, flags, 1, 0, 0, 1 if opt else 0)
-                self.replies.append((w.dest, head + w.question + opt))
-            if self.log_queries:
-                self.logs.append("reply error is SERVFAIL")  # dnsmasq's spelling
-            return
-        ad = body.flags & AD
-        if ad and not self.proxy_dnssec:  # --proxy-dnssec: AD is passed on, else cleared
-            body = dataclasses.replace(body, flags=body.flags & ~AD)
-            ad = 0
-        if self._plain:  # nothing configured that rewrites or blocks replies: store, answer
-            src = done.server
-            if src is not None and self.cache.size and self.client_info.cacheable:
-                self._store(p, body, ad, src.label, now)
-            if self.log_queries:  # the same lines as at the end of the general path below
-                text = name_text(p.question[:-4].lower())
-                self.logs.extend(reply_lines("reply", text, p.question, body))
-            self._answer(p, body)
-            return
-        qname = p.question[:-4].lower()
-        text = name_text(qname) if self.log_queries else ""
-        stripped = self.filters.filtered(p.question, body) if self.filters.strips else None
-        if stripped is not None:  # --filter-A/-AAAA/-rr: those answer records go
-            self.counters["filtered"] += 1
-            body = stripped[0]
-            if self.log_queries and stripped[1] is not None:
-                self.logs.append(f"config {text} is {stripped[1]}")
-        bogus = self.rewrite.active and self.rewrite.bogus(body)
-        if bogus:  # --bogus-nxdomain: NXDOMAIN, not authoritative, not cached
-            self.counters["filtered"] += 1
-            if self.log_queries:
-                self.logs.append(f"config {text} is NXDOMAIN")
-            body = rpl.Body(Rcode.NXDOMAIN, b"", (0, 0, 0), (), (), (), False)
-        elif self.filters.rebinding(qname, body):
-            self.counters["rebind_blocked"] += 1
-            self.logs.append(f"possible DNS-rebind attack detected: {name_text(qname)}")
-            body = rpl.Body(body.flags & ~0xF, b"", (0, 0, 0), (), (), (), False)
-        elif done.server is not None:
-            doctored = self.rewrite.alias(body) if self.rewrite.active else None
-            if doctored is not None:  # --alias
-                body = doctored
-                if self.log_queries:
-                    self.logs.append(f"config {text} is {rpl.summary(body)}")
-            if stripped is None and self.client_info.cacheable:  # not filtered, not per client
-                self._store(p, body, ad, done.server.label, now)
-        if self.log_queries and (stripped is None or stripped[1] is None):
-            # dnsmasq logs "config NAME is NODATA[-IPv4]" instead for an emptied answer
-            # (querylog.py: one line per record, "reply error is SERVFAIL").
-            self.logs.extend(reply_lines("reply", text, p.question, body))
-        self._answer(p, body)
-
-    def _store(self, p: Pending, body: rpl.Body, ad: int, source: str, now: float) -> None:
-        """Cache an upstream answer under the plain (DO clear) key of its question."""
-        qtype, qclass = struct.unpack_from("!HH", p.question, len(p.question) - 4)
-        key = cache_key(p.question[:-4].lower(), qtype, qclass, False)
-        kept: rpl.Body | None = body
-        if p.do:  # kept for plain queries only, without the DNSSEC records
-            kept = without_dnssec(p.question, body)
-        if kept is not None:
-            if ad:
-                kept = dataclasses.replace(kept, flags=kept.flags & ~AD)
-            self.cache.store(key, kept, now, source)  # never with AD
-
-    def _answer(self, p: Pending, body: rpl.Body) -> None:
-        """The reply for every waiting client: its ID, question case, OPT and size limit."""
-        ttls = self.cache.client_ttls(body)
-        opts, edns_max, build, append = self.opts, self.edns_max, rpl.build, self.replies.append
-        for w in p.waiters:
-            if w.dest is REFRESH:
-                continue
-            size = w.edns_size
-            if w.transport == "tcp":
-                limit = TCP_LIMIT
-            else:
-                limit = (size if size < edns_max else edns_max) if size else MIN_UDP
-            opt = opts[(w.do, False)] if size else b""
-            append((w.dest, build(w.qid, w.qflags, w.question, body, ttls, limit, opt)))

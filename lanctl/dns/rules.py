@@ -5,16 +5,18 @@ Rule keys are lowercase wire names: a domain matches itself and its subdomains (
 name.  A rule holds the --address addresses (A and AAAA) and whether it is local-only (no
 address: NXDOMAIN/NODATA).  Also dnsmasq's choice of --domain for an address (--expand-hosts
 and DHCP lease names) and the reverse zones of --domain=...,local and --rev-server.
+`server_wins`: a more specific --server=/dom/ takes a name from an --address/--local rule.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from lanctl.config.model import DnsCfg
+from lanctl.dns.upstreams import Routes, labels_of
 from lanctl.dns.wire import encode_name, name_text
 
 ROOT: Final = b"\x00"  # rule key: every name ("/#/", no domain)
@@ -149,3 +151,27 @@ def reverse_zones(network: str) -> list[str]:
         labels = sub.network_address.reverse_pointer.split(".")
         out.append(".".join(labels[(net.max_prefixlen - whole) // step :]))
     return out
+
+
+def server_wins(
+    rule: DomainRule,
+    rules: Mapping[bytes, DomainRule],
+    routes: Routes,
+    qname: bytes,
+    rdatas: Iterable[bytes],
+) -> bool:
+    """dnsmasq matches --address/--local and --server domains in one table, the longest
+    domain winning: a more specific --server=/dom/addr takes a name away from the
+    --address/--local `rule` matching `qname`, never from hosts, --host-record or DHCP names
+    (whose records, `rdatas`, hold other addresses than the rule's)."""
+    if any(rdata not in rule.v4 and rdata not in rule.v6 for rdata in rdatas):
+        return False  # records of a name, not of the rule
+    depth = routes.server_depth(qname)
+    if depth < 0:
+        return False
+    off = 0
+    while qname[off]:
+        if qname[off:] in rules:
+            return depth > labels_of(qname[off:])
+        off += qname[off] + 1
+    return True

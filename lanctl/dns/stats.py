@@ -7,6 +7,8 @@ line per upstream server with queries sent, retried, failed, NXDOMAIN replies an
 average latency of its answers.  dnsmasq's "pool memory" line describes its own C block
 allocator; lanctl has no such pool and does not print the line (made-up numbers would
 mislead).  With --log-queries the cache dump follows (cachedump.py).
+Also the engine's counters as the control socket shows them (`engine_stats`); the fast path
+counts its answers itself and they are added here rather than per packet.
 Known differences: dnsmasq answers TCP queries in child processes whose counts never reach
 the parent, lanctl counts them; its "failed" counts send errors only (not SERVFAIL/REFUSED
 replies, timeouts or ICMP errors, which lanctl's connected sockets see), lanctl's
@@ -15,8 +17,12 @@ Forwarder.failed counts all of those; insertions count replies here, records in 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 
+from lanctl.dns.cache import Cache
+from lanctl.dns.fastpath import FastPath
+from lanctl.dns.forward import Forwarder
 from lanctl.dns.upstreams import Upstream
 from lanctl.dns.wire import Rcode
 
@@ -84,3 +90,49 @@ def tcp_line(in_use: int, highest: int, limit: int) -> str:
         f"child processes for TCP requests: in use {in_use}, highest since last SIGUSR1 "
         f"{highest}, max allowed {limit}."
     )
+
+
+def engine_stats(
+    counters: Mapping[str, int],
+    cache: Cache,
+    fwd: Forwarder,
+    fast: FastPath,
+    *,
+    cache_size: int,
+    local_names: int,
+    prerendered: int,
+) -> dict[str, int]:
+    """DnsEngine.stats(): counters for the control socket, SIGUSR1 and the CHAOS names."""
+    out = {
+        "cachesize": cache_size,
+        "insertions": cache.insertions,
+        "evictions": cache.evictions,
+        "misses": counters["forwarded"],
+        "cached": len(cache),
+        "in_flight": len(fwd),
+        "auth": 0,
+        "local_names": local_names,
+        "prerendered": prerendered,
+    }
+    out.update(counters)
+    # Fast-path answers are counted here rather than per packet.
+    for name in ("queries", "hits"):
+        out[name] += fast.hits
+    out["local_answers"] += fast.hits - fast.cache_hits
+    out["cache_hits"] += fast.cache_hits
+    out.update({f"upstream_{k}": v for k, v in fwd.counters.items()})
+    return out
+
+
+def engine_lines(
+    counters: Mapping[str, int], cache: Cache, fast: FastPath, cache_size: int, tcp: str | None
+) -> list[str]:
+    """DnsEngine.log_stats() up to the server lines; `tcp`: the adapter's TCP line."""
+    answered = counters["hits"] + fast.hits
+    lines = head_lines(
+        int(time.time()), cache_size, cache.evictions, cache.insertions, counters["forwarded"],
+        answered,
+    )  # fmt: skip
+    if tcp is not None:
+        lines.append(tcp)
+    return lines
