@@ -67,7 +67,6 @@ class Gate:
             self.refused += 1
         return ok
 
-
     def _tcp_allows(self, ifname: str, conn: socket.socket) -> bool:
         # dnsmasq admits the connection when its arrival interface has an address that
         # the rules allow, and the interface is not excepted unless the connection's own
