@@ -3,6 +3,7 @@
 #
 #   sudo bench/dhcp.sh [RATES...]        default rates: 250 500 1000 2000 4000 8000
 #   SERVERS=lanctl PERIOD=5 sudo bench/dhcp.sh 1000      (one server, shorter runs)
+#   PROFILE=/tmp/x.prof SERVERS=lanctl bench/dhcp.sh 3000  (lanctl under cProfile; pstats file)
 #
 # Two network namespaces joined by a veth pair; the server under test on 198.18.0.1/15
 # (RFC 2544 benchmarking range, never routed) with one range of 130k addresses; perfdhcp
@@ -67,7 +68,10 @@ start_server() { # $1 = kind
     write_conf "$1" "$leases" > "$WORK/$1.conf"
     [[ $1 == lanctl ]] && echo "control-socket=$WORK/ctl.sock" >> "$WORK/$1.conf"
     if [[ $1 == lanctl ]]; then
-        ip netns exec "$SRV" env PYTHONPATH="$REPO" python3 -m lanctl dhcp serve -C "$WORK/$1.conf" &
+        local prof=()
+        [[ -n ${PROFILE:-} ]] && prof=(-m cProfile -o "$PROFILE")
+        ip netns exec "$SRV" env PYTHONPATH="$REPO" python3 "${prof[@]}" -m lanctl dhcp serve \
+            -C "$WORK/$1.conf" &
     else
         ip netns exec "$SRV" dnsmasq -k -C "$WORK/$1.conf" &
     fi

@@ -12,6 +12,7 @@ below MIN_LEASE).  Pure, sans-IO; the offers and quarantine tables live here.
 
 from __future__ import annotations
 
+from collections import deque
 from ipaddress import IPv4Address
 from typing import Final
 
@@ -41,19 +42,37 @@ class Chooser:
         self.offer_of: dict[bytes, IPv4Address] = {}  # client key -> offered address
         self.declined: dict[IPv4Address, float] = {}
         self.reserved: dict[IPv4Address, DhcpHost] = {}
+        # Offers in the order they run out (OFFER_HOLD is constant): purging looks only at
+        # the ones due, not at every offer (tens of thousands under load).
+        self._due: deque[tuple[float, IPv4Address, bytes]] = deque()
 
     def purge(self, now: float) -> None:
         """Forget offers and quarantines that have run out."""
-        for addr in [a for a, (_, t) in self.offers.items() if t <= now]:
-            del self.offers[addr]
-        self.offer_of = {k: a for k, a in self.offer_of.items() if a in self.offers}
-        for addr in [a for a, t in self.declined.items() if t <= now]:
-            del self.declined[addr]
+        due, offers, offer_of = self._due, self.offers, self.offer_of
+        while due and due[0][0] <= now:
+            _, addr, key = due.popleft()
+            entry = offers.get(addr)
+            if entry is not None and entry[1] <= now:
+                del offers[addr]
+                entry = None
+            if (entry is None or entry[0] != key) and offer_of.get(key) == addr:
+                del offer_of[key]
+        if self.declined:
+            for addr in [a for a, t in self.declined.items() if t <= now]:
+                del self.declined[addr]
+
+    def held_for(self, ctx: Request) -> IPv4Address | None:
+        """The address offered to this client and still held for it, if any."""
+        held = self.offer_of.get(ctx.key)
+        entry = self.offers.get(held) if held is not None else None
+        return held if entry is not None and entry[0] == ctx.key else None
 
     def offer(self, ctx: Request, addr: IPv4Address, now: float) -> None:
         """Hold `addr` for this client for OFFER_HOLD seconds."""
-        self.offers[addr] = (ctx.key, now + OFFER_HOLD)
-        self.offer_of[ctx.key] = addr
+        key = ctx.key
+        self.offers[addr] = (key, now + OFFER_HOLD)
+        self.offer_of[key] = addr
+        self._due.append((now + OFFER_HOLD, addr, key))
 
     def withdraw(self, ctx: Request) -> None:
         """The client took another server's offer: release ours."""
@@ -86,7 +105,8 @@ class Chooser:
         """An address this client may hold: its reservation or one in a dynamic range."""
         if ctx.host is not None and ctx.host.ipv4 == addr:
             return True
-        return any(r.mode == "dynamic" and r.start <= addr <= r.end for r in ctx.ranges)
+        a = int(addr)  # int comparisons: IPv4Address's <= is slow (functools.total_ordering)
+        return any(r.mode == "dynamic" and int(r.start) <= a <= int(r.end) for r in ctx.ranges)
 
     def pick(self, ctx: Request, now: float) -> IPv4Address | None:
         host, req = ctx.host, ctx.req
@@ -133,7 +153,10 @@ class Chooser:
 
 def range_of(ctx: Request, addr: IPv4Address) -> Dhcp4Range | None:
     """The client's range holding `addr`, else its first range."""
+    if len(ctx.ranges) == 1:  # either way the answer
+        return ctx.ranges[0]
+    a = int(addr)
     for rng in ctx.ranges:
-        if rng.start <= addr <= rng.end:
+        if int(rng.start) <= a <= int(rng.end):
             return rng
     return ctx.ranges[0] if ctx.ranges else None

@@ -76,7 +76,8 @@ class Link:
         return next((n for n in self.shared if addr in n), None)
 
     def in_dynamic(self, addr: IPv4Address) -> bool:
-        return any(r.mode == "dynamic" and r.start <= addr <= r.end for r in self.ranges)
+        a = int(addr)
+        return any(r.mode == "dynamic" and int(r.start) <= a <= int(r.end) for r in self.ranges)
 
 
 def _range_net(rng: Dhcp4Range, fallback: IPv4Network | None) -> IPv4Network | None:
@@ -174,8 +175,10 @@ def find_host(
         if any(mac.matches(pkt.htype, pkt.mac) for mac in host.macs):
             return host
     if name:
+        lower = name.lower()  # dnsmasq hostname_isequal: any case
         for host in usable:
-            if not host.macs and host.client_id is None and host.hostname == name:
+            named = host.hostname is not None and host.hostname.lower() == lower
+            if named and not host.macs and host.client_id is None:
                 return host
     return None
 
@@ -214,6 +217,7 @@ class Request:
     received: float = 0.0  # when the request arrived (--dhcp-reply-delay counts from here)
     fqdn: ClientFqdn | None = None  # the client's option 81
     sid_override: IPv4Address | None = None  # --dhcp-proxy / RFC 5107 (lanctl/dhcp4/proxy.py)
+    finals: dict[str | None, frozenset[str]] = field(default_factory=dict)  # by range set: tag
 
     @property
     def server_id(self) -> IPv4Address:

@@ -103,6 +103,16 @@ class Dhcp4Engine:
         self.ranges = tuple(r for r in cfg.dhcp_range if isinstance(r, Dhcp4Range))
         self.tag_ifs = tuple(t for t in cfg.tag_if if isinstance(t, TagIf))
         self.shared = tuple(n for n in cfg.shared_network if isinstance(n, SharedNetwork))
+        self._tagged_ranges = any(r.match_tags for r in self.ranges)
+        self._classifies = bool(  # any source of class tags (classify.py) configured
+            cfg.dhcp_mac
+            or cfg.dhcp_circuitid
+            or cfg.dhcp_remoteid
+            or cfg.dhcp_subscrid
+            or cfg.dhcp_vendorclass
+            or cfg.dhcp_userclass
+            or cfg.dhcp_match
+        )
         self.table = LeaseTable()
         self.leases = self.table.leases  # the same dict: address -> lease
         self.choice = Chooser(cfg, self.table)
@@ -112,14 +122,19 @@ class Dhcp4Engine:
         self.counters: dict[str, int] = {}
         self._next_purge = 0.0
         self._links: dict[tuple[IPv4Address, str, tuple[IPv4Interface, ...]], Link | None] = {}
+        self._last_link: tuple[object, str, object, Link | None] = (None, "", None, None)
         self.held = HeldReplies()  # --dhcp-reply-delay
         for lease in leases:
             self.table.store(lease)
 
-    def set_file_hosts(self, hosts: Iterable[DhcpHost]) -> None:
-        """--dhcp-hostsfile lines (start, SIGHUP): after the configuration's dhcp-host lines."""
-        mine = tuple(h for h in self.cfg.dhcp_host if isinstance(h, DhcpHost))
-        self.hosts = mine + tuple(hosts)
+    def set_file_hosts(
+        self, hosts: Iterable[DhcpHost], mine: Iterable[DhcpHost] | None = None
+    ) -> None:
+        """--dhcp-hostsfile lines (start, SIGHUP): after the configuration's dhcp-host lines
+        (`mine` replaces those: --read-ethers merges ethers lines into them)."""
+        if mine is None:
+            mine = (h for h in self.cfg.dhcp_host if isinstance(h, DhcpHost))
+        self.hosts = tuple(mine) + tuple(hosts)
         reserved: dict[IPv4Address, DhcpHost] = {}
         for host in self.hosts:
             if host.ipv4 is not None:
@@ -176,6 +191,8 @@ class Dhcp4Engine:
 
     def ping_first(self, ctx: Request, addr: IPv4Address, now: float) -> bool:
         """Whether the offer of `addr` waits for a ping (a `Probe` is added when one starts)."""
+        if not self.ping.enabled:  # --no-ping: nothing is ever pending either
+            return False
         waiting = self.ping.pending.get(addr)
         if waiting is not None:
             if waiting.key == ctx.key:  # a retransmission: answer the latest DISCOVER
@@ -185,7 +202,7 @@ class Dhcp4Engine:
         checked = (
             (ctx.host is not None and ctx.host.ipv4 == addr)
             or (mine is not None and mine.address == addr)
-            or self.choice.offer_of.get(ctx.key) == addr
+            or self.choice.held_for(ctx) == addr
         )
         if not self.ping.needed(ctx, addr, now, checked=checked):
             return False
@@ -229,8 +246,12 @@ class Dhcp4Engine:
 
     def _context(self, pkt: Inbound, req: Packet) -> Request | None:
         where = (req.giaddr, pkt.iface, pkt.iface_addrs)
-        if where in self._links:  # memoised: depends only on the config and the link
+        last = self._last_link  # the same relay/interface as the packet before (identity)
+        if last[0] is where[0] and last[1] == where[1] and last[2] is where[2]:
+            link = last[3]
+        elif where in self._links:  # memoised: depends only on the config and the link
             link = self._links[where]
+            self._last_link = (*where, link)
         else:
             if len(self._links) > 4096:
                 self._links.clear()
@@ -246,32 +267,42 @@ class Dhcp4Engine:
         if fqdn is not None and fqdn.host:  # dnsmasq: option 81 before option 12
             name = client_name(fqdn.host.encode()) or name
         cfg = self.cfg
-        tags = {pkt.iface} | relay_tags(cfg, req) | option_tags(cfg, req)
+        tags = {pkt.iface}
+        if self._classifies:
+            tags |= relay_tags(cfg, req)
+            tags |= option_tags(cfg, req)
         if req.message_type is None:  # dnsmasq takes no name from a BOOTP request
             tags.add("bootp")
             name = fqdn = None
-        host = find_host(self.hosts, req, cid, name, tags, link)
+        host = find_host(self.hosts, req, cid, name, tags, link) if self.hosts else None
         if host is not None:
             tags.update(host.set_tags)
             tags.add("known")
-        elif find_host(self.hosts, req, cid, name, tags) is not None:
+        elif self.hosts and find_host(self.hosts, req, cid, name, tags) is not None:
             tags.add("known-othernet")
-        tags |= name_tags(cfg, name)
-        ranges = tuple(r for r in link.ranges if matches(r.match_tags, tags))
+        if name and cfg.dhcp_name_match:
+            tags |= name_tags(cfg, name)
+        ranges = link.ranges
+        if self._tagged_ranges:
+            ranges = tuple(r for r in ranges if matches(r.match_tags, tags))
         ctx = Request(pkt, req, link, ranges, host, cid, name, tags, supplied=name, fqdn=fqdn)
-        ctx.sid_override = server_id_override(cfg, req)
-        seen = apply_tag_if(self.tag_ifs, tags)
-        if any_matches(cfg.dhcp_ignore_names, seen):
-            ctx.name = None
-        unnamed = ctx.name is None and (host is None or not host.hostname)
-        if unnamed and any_matches(cfg.dhcp_generate_names, seen):
-            ctx.name = generated_name(req)
+        if req.giaddr is not ZERO:  # --dhcp-proxy and RFC 5107 concern relayed requests only
+            ctx.sid_override = server_id_override(cfg, req)
+        if cfg.dhcp_ignore_names or cfg.dhcp_generate_names:
+            seen = apply_tag_if(self.tag_ifs, tags)
+            if any_matches(cfg.dhcp_ignore_names, seen):
+                ctx.name = None
+            unnamed = ctx.name is None and (host is None or not host.hostname)
+            if unnamed and any_matches(cfg.dhcp_generate_names, seen):
+                ctx.name = generated_name(req)
         return ctx
 
     def _ignored(self, ctx: Request) -> bool:
         """--dhcp-ignore (tags before the range's, after --tag-if) or a dhcp-host `ignore`."""
         if ctx.host is not None and ctx.host.ignore:
             return True
+        if not self.cfg.dhcp_ignore:
+            return False
         return any_matches(self.cfg.dhcp_ignore, apply_tag_if(self.tag_ifs, ctx.tags))
 
     def log(self, ctx: Request, what: str, addr: IPv4Address | None, extra: str = "") -> None:
@@ -302,11 +333,17 @@ class Dhcp4Engine:
         return ctx.name
 
     def final_tags(self, ctx: Request, addr: IPv4Address | None) -> frozenset[str]:
-        tags = set(ctx.tags)
         rng = range_of(ctx, addr) if addr is not None else None
-        if rng is not None and rng.set_tag:
-            tags.add(rng.set_tag)
-        return frozenset(apply_tag_if(self.tag_ifs, tags))
+        extra = rng.set_tag if rng is not None else None
+        done = ctx.finals.get(extra)  # the same for every address of one range
+        if done is None:
+            tags = set(ctx.tags)
+            if extra:
+                tags.add(extra)
+            if self.tag_ifs:
+                tags = apply_tag_if(self.tag_ifs, tags)
+            done = ctx.finals[extra] = frozenset(tags)
+        return done
 
     def reply(
         self,
@@ -326,7 +363,7 @@ class Dhcp4Engine:
         if ctx.fqdn is not None:
             update = self.cfg.dhcp_client_update
             fqdn = reply_fqdn(ctx.fqdn, hostname, domain, update)
-        elif mtype == MessageType.DHCPOFFER:
+        elif mtype == MessageType.DHCPOFFER and not _offer_names(ctx):
             hostname = None  # dnsmasq 2.90 names the client in an OFFER only after option 81
         if self.cfg.log_dhcp:
             ctx.out.append(Log(logging.INFO, f"{ctx.req.xid} tags: {', '.join(sorted(tags))}"))
@@ -380,10 +417,14 @@ class Dhcp4Engine:
 
     def hold_until(self, ctx: Request, addr: IPv4Address, now: float) -> float | None:
         """--dhcp-reply-delay: when this client's DISCOVER answer may go (None: now)."""
+        if not self.cfg.dhcp_reply_delay:
+            return None
         tags = self.final_tags(ctx, addr)
         return release_time(self.cfg.dhcp_reply_delay, tags, ctx.received, now)
 
     def _force_broadcast(self, ctx: Request) -> bool:
+        if not self.cfg.dhcp_broadcast:
+            return False
         tags = frozenset(ctx.tags)
         return any(matches(refs, tags) for refs in self.cfg.dhcp_broadcast)  # type: ignore[arg-type]
 
@@ -391,3 +432,13 @@ class Dhcp4Engine:
         self._count("nak")
         self.log(ctx, "DHCPNAK", addr, message)
         self.send(ctx, build_nak(ctx.req, ctx.server_id, message), nak=True)
+
+
+def _offer_names(ctx: Request) -> bool:
+    """dnsmasq 2.90 on the wire (tests/dhcp4/test_ethers_compat.py): an OFFER without option
+    81 carries the name of a dhcp-host found by MAC or client id, unless the client sent
+    another name; never the name of a dhcp-host found by the client's name."""
+    host = ctx.host
+    if host is None or not host.hostname or not (host.macs or host.client_id):
+        return False
+    return ctx.supplied is None or ctx.supplied.lower() == host.hostname.lower()

@@ -3,8 +3,9 @@
 `load` (start and SIGHUP) reads the files and the directories from scratch; `poll` (once a
 second, from the server's timer task) reads only new or changed files of --dhcp-hostsdir
 and --dhcp-optsdir and adds what they hold, as dnsmasq does with inotify.  Deleted files
-keep their entries until SIGHUP (dnsmasq man page).  --read-ethers adds /etc/ethers lines
-after the files' (start and SIGHUP).  Log lines as dnsmasq's.
+keep their entries until SIGHUP (dnsmasq man page).  --read-ethers merges /etc/ethers lines
+into the dhcp-host lines and adds the rest after the files' (start and SIGHUP).  Log lines
+as dnsmasq's.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class FileTables:
         cfg = engine.cfg
         self.hosts: list[DhcpHost] = []
         self.ethers: list[DhcpHost] = []
+        self.config_hosts: list[DhcpHost] | None = None  # dhcp-host lines merged with ethers
         self.options: list[DhcpOption] = []
         self.hostsdir = DirWatch(cfg.dhcp_hostsdir, hostfiles.parse_hostsfile, count=True)
         self.optsdir = DirWatch(cfg.dhcp_optsdir, hostfiles.parse_optsfile)
@@ -43,8 +45,10 @@ class FileTables:
             self.options, messages = hostfiles.load_opts(cfg.dhcp_optsfile)
             _log(messages)
         if cfg.read_ethers:
-            self.ethers, messages = hostfiles.load_ethers(hostfiles.ETHERS)
-            _log(messages)
+            config = [h for h in cfg.dhcp_host if isinstance(h, DhcpHost)]
+            merged = hostfiles.load_ethers(hostfiles.ETHERS, config)
+            self.config_hosts, self.ethers = list(merged.config), list(merged.added)
+            _log(list(merged.messages))
         self.hostsdir.reset()
         self.optsdir.reset()
         self.poll(force=True)
@@ -56,7 +60,8 @@ class FileTables:
         opts_new, messages = self.optsdir.poll()
         _log(messages)
         if (force or hosts_new) and (cfg.dhcp_hostsfile or cfg.dhcp_hostsdir or cfg.read_ethers):
-            self.engine.set_file_hosts([*self.hosts, *self.hostsdir.entries, *self.ethers])
+            hosts = [*self.hosts, *self.hostsdir.entries, *self.ethers]
+            self.engine.set_file_hosts(hosts, self.config_hosts)
         if (force or opts_new) and (cfg.dhcp_optsfile or cfg.dhcp_optsdir):
             self.engine.set_file_options([*self.options, *self.optsdir.entries])
 

@@ -7,28 +7,32 @@ and line and skipped, as dnsmasq does, never fatal: the server keeps running wit
 that parsed.  `parse_hostsfile`/`parse_optsfile` are pure; `load`/`load_opts` read files.
 `DirWatch` is --dhcp-hostsdir/--dhcp-optsdir: new or changed files are read when seen
 (the server polls mtimes once a second); what they held stays until SIGHUP (man page).
-`load_ethers` is --read-ethers: /etc/ethers lines (`MAC name-or-IPv4`) as dhcp-host lines.
+`load_ethers` is --read-ethers: /etc/ethers lines (`MAC name-or-IPv4`) merged into the
+dhcp-host lines as dnsmasq does (`merge_ethers`), or added as hosts of their own.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from lanctl.config.grammar.dhcp_host import DhcpHost, dhcp_host
 from lanctl.config.grammar.dhcp_option import DhcpOption, dhcp_option
 from lanctl.config.grammar.hwaddr import MacPattern
 from lanctl.errors import ConfigError, Where
-from lanctl.store.hostsfile import parse_ethers
+from lanctl.store.hostsfile import EthersEntry, parse_ethers
 
 __all__ = [
     "ETHERS",
     "DirWatch",
+    "EthersMerge",
     "ethers_hosts",
     "load",
     "load_ethers",
     "load_opts",
+    "merge_ethers",
     "parse_hostsfile",
     "parse_optsfile",
 ]
@@ -159,26 +163,81 @@ class DirWatch(Generic[T]):
         return added, messages
 
 
-def ethers_hosts(text: str, path: str) -> tuple[list[DhcpHost], list[str]]:
-    """/etc/ethers lines as dhcp-host lines (dnsmasq dhcp_read_ethers) and the warnings."""
+@dataclass(frozen=True, slots=True)
+class EthersMerge:
+    """/etc/ethers merged as dnsmasq does: the configuration's dhcp-host lines (some now
+    with an ethers MAC, address or name), the hosts ethers adds, and the log lines."""
+
+    config: tuple[DhcpHost, ...]
+    added: tuple[DhcpHost, ...]
+    messages: tuple[str, ...]
+
+
+def merge_ethers(text: str, path: str, config: Sequence[DhcpHost] = ()) -> EthersMerge:
+    """dnsmasq 2.90 dhcp_read_ethers, verified on the wire (tests/dhcp4/test_ethers_compat.py).
+
+    Per line, the dhcp-host with the line's address (`MAC a.b.c.d`) or name (`MAC name`)
+    takes the line's MAC as its only MAC; failing that, a dhcp-host for exactly that one MAC
+    takes the line's address or name (the ethers value wins); failing that, the line is a
+    host of its own.  A line whose address or name an earlier ethers host already has is
+    ignored ("ignoring ... duplicate name or IP address").
+    """
     parsed = parse_ethers(text, path)
-    hosts = [
-        DhcpHost(
-            macs=(MacPattern(None, entry.hwaddr, bytes(len(entry.hwaddr))),),
-            hostname=entry.hostname,
-            ipv4=entry.address,
-        )
-        for entry in parsed.values
-    ]
-    return hosts, list(parsed.warnings)
+    hosts: list[DhcpHost] = list(config)
+    mine: list[bool] = [False] * len(hosts)  # True: created from an ethers line
+    messages = list(parsed.warnings)
+    count = 0
+    for entry in parsed.values:
+        mac = MacPattern(None, entry.hwaddr, bytes(len(entry.hwaddr)))
+        at = _find(hosts, entry)
+        if at is not None and mine[at]:
+            messages.append(f"ignoring {path} line {entry.line}, duplicate name or IP address")
+            continue
+        if at is None:
+            at = next((i for i, h in enumerate(hosts) if _only_mac(h, entry.hwaddr)), None)
+            if at is None:
+                hosts.append(DhcpHost())
+                mine.append(True)
+                at = len(hosts) - 1
+            if entry.address is not None:
+                hosts[at] = replace(hosts[at], ipv4=entry.address)
+            else:
+                hosts[at] = replace(hosts[at], hostname=entry.hostname)
+        hosts[at] = replace(hosts[at], macs=(mac,), client_id=None, client_id_any=False)
+        count += 1
+    messages.append(f"read {path} - {count} addresses")
+    n = len(config)
+    return EthersMerge(tuple(hosts[:n]), tuple(hosts[n:]), tuple(messages))
 
 
-def load_ethers(path: str = ETHERS) -> tuple[list[DhcpHost], list[str]]:
-    """--read-ethers: the hosts of /etc/ethers and dnsmasq's log lines."""
+def _find(hosts: Sequence[DhcpHost], entry: EthersEntry) -> int | None:
+    """The first host with the entry's address, or (a name line) its name, any case."""
+    for i, host in enumerate(hosts):
+        if entry.address is not None:
+            if host.ipv4 == entry.address:
+                return i
+        elif host.hostname and entry.hostname and host.hostname.lower() == entry.hostname.lower():
+            return i
+    return None
+
+
+def _only_mac(host: DhcpHost, hwaddr: bytes) -> bool:
+    """dnsmasq's test: exactly one MAC, no wildcard, Ethernet (or any) type, equal bytes."""
+    if len(host.macs) != 1:
+        return False
+    mac = host.macs[0]
+    return not any(mac.wildcard_mask) and mac.hwtype in (None, 1) and bytes(mac.octets) == hwaddr
+
+
+def ethers_hosts(text: str, path: str) -> tuple[list[DhcpHost], list[str]]:
+    """/etc/ethers lines as dhcp-host lines (no configuration to merge into), the warnings."""
+    merged = merge_ethers(text, path)
+    return list(merged.added), list(merged.messages[:-1])
+
+
+def load_ethers(path: str = ETHERS, config: Sequence[DhcpHost] = ()) -> EthersMerge:
+    """--read-ethers: /etc/ethers merged into `config` (the dhcp-host lines) and the log lines."""
     messages: list[str] = []
-    hosts: list[DhcpHost] = []
     for name, text in _read([path], messages):
-        hosts, errors = ethers_hosts(text, name)
-        messages.extend(errors)
-        messages.append(f"read {name} - {len(hosts)} addresses")
-    return hosts, messages
+        return merge_ethers(text, name, config)
+    return EthersMerge(tuple(config), (), tuple(messages))

@@ -75,6 +75,10 @@ class Interfaces:
         self.selection = selection
         self.clock = clock
         self._cache: dict[int, tuple[float, str, tuple[IPv4Interface, ...]]] = {}
+        # ifindex -> (the cached addresses it was decided for, served?): one decision per
+        # refresh of the address cache, not one per packet
+        self._served: dict[int, tuple[str, tuple[IPv4Interface, ...], bool]] = {}
+        self._index: dict[str, tuple[float, int]] = {}
         self.owners: dict[str, tuple[str, ...]] = {}
         self._owners_at = -ADDR_TTL
 
@@ -84,9 +88,12 @@ class Interfaces:
     def lookup(self, index: int) -> tuple[str, tuple[IPv4Interface, ...]] | None:
         """The interface a request arrived on, or None when it is not served."""
         hit = self.lookup_any(index)
-        if hit is None or not self.served(*hit):
+        if hit is None:
             return None
-        return hit
+        memo = self._served.get(index)
+        if memo is None or memo[1] is not hit[1] or memo[0] != hit[0]:
+            memo = self._served[index] = (hit[0], hit[1], self.served(*hit))
+        return hit if memo[2] else None
 
     def lookup_any(self, index: int) -> tuple[str, tuple[IPv4Interface, ...]] | None:
         hit = self._cache.get(index)
@@ -113,7 +120,12 @@ class Interfaces:
         return None
 
     def index(self, name: str) -> int:
-        return socket.if_nametoindex(name)
+        """The ifindex of `name`, cached for ADDR_TTL (one system call per reply otherwise)."""
+        hit = self._index.get(name)
+        now = self.clock()
+        if hit is None or hit[0] < now:
+            hit = self._index[name] = (now + ADDR_TTL, socket.if_nametoindex(name))
+        return hit[1]
 
 
 def add_arp(sock: socket.socket, iface: str, addr: str, hwaddr: bytes) -> bool:

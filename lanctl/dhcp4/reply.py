@@ -3,7 +3,7 @@
 RFC 2131 §4.3.1 (Table 3): yiaddr, siaddr/sname/file (--dhcp-boot), giaddr and flags
 copied, chaddr and xid copied.  Options, in dnsmasq's order: message type, server id,
 lease time with T1 = 1/2 and T2 = 7/8 of it (not for infinite leases), netmask and
-broadcast (always), router = our address and DNS server = our address when DNS runs on
+broadcast (always), router = our address or giaddr and DNS server = our address when DNS runs on
 port 53 (only when requested and not configured), domain name, host name, then the
 configured --dhcp-option rows the client asked for (all of them when it sent no parameter
 list, RFC 2132 §9.8) and every --dhcp-option-force row, then the encapsulating options
@@ -158,8 +158,8 @@ def build_reply(req: Packet, info: ReplyInfo) -> Packet:
     if Opt.BROADCAST not in cfg:
         opts[Opt.BROADCAST] = net.broadcast_address.packed
     own = net == link.network  # no default route into a --shared-network subnet (dnsmasq)
-    if own and not link.relayed and Opt.ROUTER not in cfg and wanted(Opt.ROUTER):
-        opts[Opt.ROUTER] = link.server.packed
+    if own and Opt.ROUTER not in cfg and wanted(Opt.ROUTER):  # relayed: the giaddr (dnsmasq)
+        opts[Opt.ROUTER] = (req.giaddr if link.relayed else link.server).packed
     if info.dns_enabled and Opt.DNS_SERVER not in cfg and wanted(Opt.DNS_SERVER):
         opts[Opt.DNS_SERVER] = link.server.packed
     if info.domain and Opt.DOMAIN_NAME not in cfg and wanted(Opt.DOMAIN_NAME):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import math
 import random
 import socket
 import struct
@@ -47,6 +48,7 @@ log = logging.getLogger("lanctl.dhcp4")
 
 IP_PKTINFO: Final = 8  # Linux value; absent from Python 3.11's socket module
 PKTINFO: Final = struct.Struct("I4s4s")
+IFINDEX: Final = struct.Struct("I")  # the first field of in_pktinfo
 BATCH: Final = 64
 MAX_IN: Final = 16384  # dnsmasq DHCP_PACKET_MAX
 SO_RCVBUFFORCE: Final = 33  # Linux
@@ -143,11 +145,17 @@ class Adapter:
         self.ifaces = ifaces
         self.script = script
         self.pending: list[Effect] = []
+        self.timer_at = math.inf  # when _timer_loop wakes next (time.time() scale)
+        self.wake = trio.Event()  # set to wake it earlier
 
     def flush(self) -> None:
         """Commit this batch's lease changes, then send its replies, then log."""
         while self.pending:  # a ping that cannot be sent resumes its DISCOVER at once
             self._flush_once()
+        deadline = self.engine.next_deadline()  # a reply held by --dhcp-reply-delay, say
+        if deadline is not None and deadline < self.timer_at:
+            self.timer_at = deadline
+            self.wake.set()
 
     def _flush_once(self) -> None:
         effects, self.pending = self.pending, []
@@ -270,9 +278,11 @@ async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
         except OSError as exc:
             log.debug("recvmsg: %s", exc)
             continue
-        index = next(
-            (PKTINFO.unpack(d[: PKTINFO.size])[0] for lv, ty, d in anc if ty == IP_PKTINFO), None
-        )
+        index = None
+        for _level, kind, cdata in anc:
+            if kind == IP_PKTINFO:
+                index = IFINDEX.unpack_from(cdata)[0]
+                break
         if adapter.relay is not None and adapter.relayed(data, index):
             where = None
         else:
@@ -319,7 +329,11 @@ async def _ping_loop(adapter: Adapter, pinger: Pinger) -> None:
 
 
 async def _timer_loop(adapter: Adapter, tables: FileTables) -> None:
-    """Lease expiry (engine deadlines), the coalesced lease-file rewrite, -dir polling."""
+    """Lease expiry (engine deadlines), the coalesced lease-file rewrite, -dir polling.
+
+    Wakes at least once a second, and as soon as flush() sees an earlier engine deadline
+    (a --dhcp-reply-delay reply held by the receive loop), so held replies go out on time.
+    """
     while True:
         tables.poll()
         now = time.time()
@@ -328,9 +342,13 @@ async def _timer_loop(adapter: Adapter, tables: FileTables) -> None:
         if adapter.mirror is not None and adapter.mirror.due(trio.current_time()):
             text = adapter.mirror.snapshot(adapter.engine, adapter.backend)
             await trio.to_thread.run_sync(adapter.mirror.write, text)
+        now = time.time()
         deadline = adapter.engine.next_deadline()
         wait = 1.0 if deadline is None else min(1.0, max(0.0, deadline - now))
-        await trio.sleep(wait)
+        adapter.timer_at = now + wait
+        adapter.wake = trio.Event()  # flush() sets it when a new deadline comes earlier
+        with trio.move_on_after(wait):
+            await adapter.wake.wait()
 
 
 async def serve(

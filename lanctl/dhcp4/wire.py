@@ -15,7 +15,7 @@ unless they can overload empty file/sname fields (option 52).
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from ipaddress import IPv4Address
@@ -85,6 +85,9 @@ class Opt(IntEnum):
     END = 255
 
 
+_MESSAGE_TYPES: Final = {bytes((m,)): m for m in MessageType}
+
+
 @dataclass(frozen=True, slots=True)
 class Packet:
     """One BOOTP/DHCP message.  `chaddr` is the whole 16-octet field; `mac` the first hlen."""
@@ -116,13 +119,8 @@ class Packet:
     @property
     def message_type(self) -> MessageType | None:
         """Option 53, or None for plain BOOTP (or an unknown type)."""
-        raw = self.options.get(Opt.MESSAGE_TYPE)
-        if raw is None or len(raw) != 1:
-            return None
-        try:
-            return MessageType(raw[0])
-        except ValueError:
-            return None
+        raw = self.options.get(53)  # Opt.MESSAGE_TYPE
+        return None if raw is None else _MESSAGE_TYPES.get(bytes(raw))
 
     def address_option(self, code: int) -> IPv4Address | None:
         """An option holding exactly one IPv4 address (50, 54), else None."""
@@ -130,27 +128,43 @@ class Packet:
         return IPv4Address(raw) if raw is not None and len(raw) == 4 else None
 
 
-def _walk(data: bytes, start: int, end: int, out: dict[int, bytearray]) -> None:
+def _walk(data: bytes, start: int, end: int, out: dict[int, bytes]) -> None:
     """Read TLVs from data[start:end] into `out`, concatenating repeats (RFC 3396)."""
     pos = start
     while pos < end:
         code = data[pos]
-        if code == Opt.PAD:
+        if code == 0:  # PAD
             pos += 1
             continue
-        if code == Opt.END:
+        if code == 255:  # END
             return
         if pos + 1 >= end:
             raise DecodeError(f"option {code} has no length octet")
-        length = data[pos + 1]
-        if pos + 2 + length > end:
-            raise DecodeError(f"option {code} of length {length} runs past the data")
-        value = data[pos + 2 : pos + 2 + length]
-        if code in out:
-            out[code] += value
-        else:
-            out[code] = bytearray(value)
-        pos += 2 + length
+        stop = pos + 2 + data[pos + 1]
+        if stop > end:
+            raise DecodeError(f"option {code} of length {data[pos + 1]} runs past the data")
+        value = data[pos + 2 : stop]
+        old = out.get(code)
+        out[code] = value if old is None else old + value
+        pos = stop
+
+
+_ZERO4: Final = bytes(4)
+_RELAYS: dict[bytes, IPv4Address] = {_ZERO4: ZERO}  # giaddr values seen: a few relays
+
+
+def _address(raw: bytes) -> IPv4Address:
+    return ZERO if raw == _ZERO4 else IPv4Address(raw)
+
+
+def _relay(raw: bytes) -> IPv4Address:
+    """giaddr: the few relay addresses recur, so each becomes an IPv4Address once."""
+    addr = _RELAYS.get(raw)
+    if addr is None:
+        addr = IPv4Address(raw)
+        if len(_RELAYS) < 256:
+            _RELAYS[raw] = addr
+    return addr
 
 
 def decode_packet(data: bytes) -> Packet:
@@ -164,7 +178,7 @@ def decode_packet(data: bytes) -> Packet:
         raise DecodeError(f"BOOTP op {op}")
     if hlen > 16 or (htype == 0 and hlen != 0):  # dnsmasq: DHCP_CHADDR_MAX, rfc2131.c
         raise DecodeError(f"bad hardware address (htype {htype}, hlen {hlen})")
-    found: dict[int, bytearray] = {}
+    found: dict[int, bytes] = {}
     if data[HEADER.size : HEADER.size + 4] == MAGIC:  # else plain BOOTP: no options (dnsmasq)
         _walk(data, HEADER.size + 4, len(data), found)
     overload = found.pop(Opt.OVERLOAD, None)
@@ -187,25 +201,30 @@ def decode_packet(data: bytes) -> Packet:
         hops=hops,
         secs=secs,
         flags=flags,
-        ciaddr=IPv4Address(ci),
-        yiaddr=IPv4Address(yi),
-        siaddr=IPv4Address(si),
-        giaddr=IPv4Address(gi),
+        ciaddr=_address(ci),
+        yiaddr=_address(yi),
+        siaddr=_address(si),
+        giaddr=_relay(gi),
         sname=sname.split(b"\0", 1)[0],
         file=file.split(b"\0", 1)[0],
-        options={code: bytes(value) for code, value in found.items()},
+        options=found,
     )
 
 
 def _tlvs(code: int, value: bytes) -> bytes:
     """One option as TLVs, split into 255-octet pieces when longer (RFC 3396 §4)."""
-    if not value:
-        return bytes((code, 0))
+    size = len(value)
+    if size <= 255:
+        return bytes((code, size)) + value
     out = bytearray()
-    for pos in range(0, len(value), 255):
+    for pos in range(0, size, 255):
         piece = value[pos : pos + 255]
         out += bytes((code, len(piece))) + piece
     return bytes(out)
+
+
+def _packed(addr: IPv4Address) -> bytes:
+    return _ZERO4 if addr is ZERO else addr.packed
 
 
 def encode_packet(
@@ -216,35 +235,59 @@ def encode_packet(
     With `overload`, options that do not fit go into an empty `file`, then an empty
     `sname` field (option 52, RFC 2132 §9.3), as dnsmasq does unless --dhcp-no-override.
     """
-    areas = [bytearray(), bytearray()]  # file, sname: the spill-over areas (with END)
-    sizes = (128, 64)
-    usable = [overload and not packet.file, overload and not packet.sname]
-    body = bytearray(HEADER.size) + MAGIC
-    agent = packet.options.get(Opt.AGENT_INFO)
-    tail = 1 + (len(_tlvs(Opt.AGENT_INFO, agent)) if agent is not None else 0)
-    if any(usable):
+    options = packet.options
+    agent = options.get(82)  # Opt.AGENT_INFO
+    usable = (overload and not packet.file, overload and not packet.sname)
+    key: tuple[object, ...] | None = None
+    try:  # the replies of one link and kind repeat their options
+        done = _ENCODED.get(probe := (tuple(options.items()), max_size, usable))
+        key = probe
+    except TypeError:  # a value that is not bytes (a caller's bytearray): no caching
+        done = None
+    if done is not None:
+        return _finish(packet, bytearray(done), packet.sname[:63], packet.file[:127], agent)
+    tail = 1 + (len(_tlvs(82, agent)) if agent is not None else 0)
+    if usable[0] or usable[1]:
         tail += 3  # room for option 52
+    body = bytearray(_HEAD_SPACE)
+    limit = max_size - tail  # the options field may grow to this length
+    areas: list[bytearray] | None = None  # file, sname: the spill-over areas (with END)
     spill = -1  # the area options now go to (-1: the options field)
-    for code, value in _ordered(packet.options.items()):
-        tlv = _tlvs(code, value)
-        if spill < 0 and (len(body) + len(tlv) + tail <= max_size or code in _ESSENTIAL):
+    for code, value in _ordered(options):
+        tlv = bytes((code, len(value))) + value if len(value) <= 255 else _tlvs(code, value)
+        if spill < 0 and (len(body) + len(tlv) <= limit or code in _ESSENTIAL):
             body += tlv
             continue
+        if areas is None:
+            areas = [bytearray(), bytearray()]
         for area in range(max(spill, 0), 2):
-            if usable[area] and len(areas[area]) + len(tlv) + 1 <= sizes[area]:
+            if usable[area] and len(areas[area]) + len(tlv) + 1 <= _AREA_SIZES[area]:
                 areas[area] += tlv
                 spill = area
                 break
         # else RFC 2131 §4.1: never exceed the client's maximum message size
-    used = [bool(a) for a in areas]
     sname, file = packet.sname[:63], packet.file[:127]
-    if used[0]:
-        file = bytes(areas[0]) + bytes((Opt.END,))
-    if used[1]:
-        sname = bytes(areas[1]) + bytes((Opt.END,))
-    if any(used):
-        body += bytes((Opt.OVERLOAD, 1, (1 if used[0] else 0) | (2 if used[1] else 0)))
-    body[: HEADER.size] = HEADER.pack(
+    if areas is not None and (areas[0] or areas[1]):
+        if areas[0]:
+            file = bytes(areas[0]) + b"\xff"
+        if areas[1]:
+            sname = bytes(areas[1]) + b"\xff"
+        body += bytes((52, 1, (1 if areas[0] else 0) | (2 if areas[1] else 0)))  # OVERLOAD
+    elif key is not None and len(_ENCODED) < 1024:  # no spill: the same options, the same octets
+        _ENCODED[key] = bytes(body)
+    return _finish(packet, body, sname, file, agent)
+
+
+_ENCODED: dict[tuple[object, ...], bytes] = {}  # options, size, overload -> header + options
+
+
+def _finish(
+    packet: Packet, body: bytearray, sname: bytes, file: bytes, agent: bytes | None
+) -> bytes:
+    """The header over the first 240 octets of `body`, then option 82, END and padding."""
+    HEADER.pack_into(
+        body,
+        0,
         packet.op,
         packet.htype,
         packet.hlen,
@@ -252,27 +295,35 @@ def encode_packet(
         packet.xid,
         packet.secs,
         packet.flags,
-        packet.ciaddr.packed,
-        packet.yiaddr.packed,
-        packet.siaddr.packed,
-        packet.giaddr.packed,
-        packet.chaddr.ljust(16, b"\0")[:16],
-        sname.ljust(64, b"\0"),
-        file.ljust(128, b"\0"),
+        _packed(packet.ciaddr),
+        _packed(packet.yiaddr),
+        _packed(packet.siaddr),
+        _packed(packet.giaddr),
+        packet.chaddr,  # struct pads with NULs and cuts at 16
+        sname,  # struct pads with NULs
+        file,
     )
     if agent is not None:
-        body += _tlvs(Opt.AGENT_INFO, agent)  # dnsmasq: agent-id copied back verbatim, last
-    body.append(Opt.END)
+        body += _tlvs(82, agent)  # dnsmasq: agent-id copied back verbatim, last
+    body.append(255)  # END
     if len(body) < MIN_PACKET:
         body += bytes(MIN_PACKET - len(body))
     return bytes(body)
 
 
+_HEAD_SPACE: Final = bytes(HEADER.size) + MAGIC
+_AREA_SIZES: Final = (128, 64)
 _ESSENTIAL: Final = frozenset({Opt.MESSAGE_TYPE, Opt.SERVER_ID})
+_LATER: Final = frozenset({53, 54, 82})
 
 
-def _ordered(items: Iterable[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+def _ordered(options: Mapping[int, bytes]) -> list[tuple[int, bytes]]:
     """53 first, 54 second (as dnsmasq and most servers), the rest as given, 82 excluded."""
-    first = [(c, v) for c, v in items if c != Opt.AGENT_INFO]
-    first.sort(key=lambda cv: 0 if cv[0] == Opt.MESSAGE_TYPE else 1 if cv[0] == 54 else 2)
+    first = [(c, v) for c, v in options.items() if c not in _LATER]
+    sid = options.get(54)
+    if sid is not None:
+        first.insert(0, (54, sid))
+    mtype = options.get(53)
+    if mtype is not None:
+        first.insert(0, (53, mtype))
     return first

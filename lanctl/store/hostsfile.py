@@ -8,7 +8,7 @@
   bulk path that runs in C.
 - --dhcp-hostsfile / --dhcp-hostsdir lines: the --dhcp-host grammar; --dhcp-optsfile /
   --dhcp-optsdir lines: the --dhcp-option grammar; /etc/ethers (--read-ethers): `MAC
-  hostname-or-address`.
+  hostname-or-address`, with dnsmasq's line rules and warnings.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ _NAME_CHARS: Final = "abcdefghijklmnopqrstuvwxyz0123456789_*-.\n"
 _DELETE_NAME_CHARS: Final = str.maketrans(dict.fromkeys(_NAME_CHARS))
 _CHUNK_CHARS: Final = 1 << 18  # characters per bulk-parsed piece (whole lines)
 _SEPARATORS: Final = (" ", "\n")
+_FIELDS: Final = re.compile(r"(\S*)\s*(.*)", re.S)  # /etc/ethers: the MAC, then the rest
 _FIRST: Final = itemgetter(0)
 _SECOND: Final = itemgetter(1)
 T = TypeVar("T")
@@ -222,31 +223,58 @@ class EthersEntry:
     hwaddr: bytes
     hostname: str | None = None
     address: IPv4Address | None = None
+    line: int = field(default=0, compare=False)  # for "ignoring ... line N" (dhcp4/hostfiles)
+
+
+def _ethers_address(text: str) -> IPv4Address | None:
+    """inet_addr(): dotted numbers with 1-4 parts; -1 (255.255.255.255) means failure."""
+    try:
+        packed = socket.inet_aton(text)
+    except OSError:
+        return None
+    return None if packed == b"\xff\xff\xff\xff" else IPv4Address(packed)
 
 
 def parse_ethers(text: str, source: str) -> Parsed[EthersEntry]:
-    """/etc/ethers (ethers(5)): `MAC name-or-address`; dnsmasq's warnings on bad lines
-    ("bad address at ... line N", "bad name at ... line N")."""
+    """/etc/ethers (ethers(5)) read as dnsmasq 2.90's dhcp_read_ethers: lines starting with
+    `#` or `+` (NIS) are skipped; the MAC is the text up to the first blank and everything
+    after the blanks is the name or address, so a `#` later on the line is part of it.
+    Warnings: "bad line" (no second field, or not a 6-octet MAC, also for a line starting
+    with a blank), "bad address" (only digits and dots, but not an address), "bad name"
+    (dnsmasq's legal_hostname, which checks the first label only)."""
+    from lanctl.config.grammar.dhcp_host import valid_hostname
+
     values: list[EthersEntry] = []
     warnings: list[str] = []
-    for lineno, line in _content_lines(text):
-        fields = line.split("#", 1)[0].split()
-        if len(fields) < 2:
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip()
+        if not line or line[0] in "#+":
+            continue
+        mac_text, rest = _FIELDS.match(line).groups()  # type: ignore[union-attr]
+        mac = _ethers_mac(mac_text)
+        if not rest or mac is None:
             warnings.append(f"bad line at {source} line {lineno}")
             continue
-        try:
-            mac = parse_mac(fields[0])
-        except ConfigError:
-            mac = None
-        if mac is None or mac.has_wildcard or mac.hwtype is not None or len(mac.octets) != 6:
-            warnings.append(f"bad address at {source} line {lineno}")
+        if not rest.strip("0123456789."):
+            address = _ethers_address(rest)
+            if address is None:
+                warnings.append(f"bad address at {source} line {lineno}")
+                continue
+            values.append(EthersEntry(mac, address=address, line=lineno))
             continue
-        target = fields[1]
-        packed = parse_address(target) if target[:1].isdigit() else None
-        if packed is not None and len(packed) == 4:
-            values.append(EthersEntry(bytes(mac.octets), address=IPv4Address(packed)))
-        elif valid_name(target.lower().rstrip(".")) and not target[:1].isdigit():
-            values.append(EthersEntry(bytes(mac.octets), hostname=target.lower().rstrip(".")))
-        else:
+        name = (rest[:-1] if rest.endswith(".") else rest).lower()
+        if not name or ".." in name or not valid_hostname(name):
             warnings.append(f"bad name at {source} line {lineno}")
+            continue
+        values.append(EthersEntry(mac, hostname=name, line=lineno))
     return Parsed(tuple(values), tuple(warnings))
+
+
+def _ethers_mac(text: str) -> bytes | None:
+    try:
+        mac = parse_mac(text)
+    except ConfigError:
+        return None
+    if mac.has_wildcard or mac.hwtype is not None or len(mac.octets) != 6:
+        return None
+    return bytes(mac.octets)

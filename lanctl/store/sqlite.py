@@ -59,8 +59,12 @@ def _row6(row: tuple[Any, ...]) -> Lease6:
     )
 
 
+_UPSERT4 = f"INSERT OR REPLACE INTO lease4 ({_COLS4}) VALUES (?,?,?,?,?,?,?)"
+_UPSERT6 = f"INSERT OR REPLACE INTO lease6 ({_COLS6}) VALUES (?,?,?,?,?,?,?)"
+
+
 def _params4(x: Lease4) -> tuple[Any, ...]:
-    tags = json.dumps(list(x.tags))
+    tags = json.dumps(list(x.tags)) if x.tags else "[]"
     return (int(x.address), x.hwaddr, x.hwtype, x.client_id, x.hostname, x.expires, tags)
 
 
@@ -206,9 +210,11 @@ class SqliteBackend:
             return
         v4 = [_params4(x) for x in changes if isinstance(x, Lease4)]
         v6 = [_params6(x) for x in changes if isinstance(x, Lease6)]
-        with self._write() as db:
-            db.executemany(f"INSERT OR REPLACE INTO lease4 ({_COLS4}) VALUES (?,?,?,?,?,?,?)", v4)
-            db.executemany(f"INSERT OR REPLACE INTO lease6 ({_COLS6}) VALUES (?,?,?,?,?,?,?)", v6)
+        with self._write() as db:  # one transaction for the whole group (a receive batch)
+            if v4:
+                db.executemany(_UPSERT4, v4)
+            if v6:
+                db.executemany(_UPSERT6, v6)
 
     def release(self, address: LeaseKey) -> Lease | None:
         with self._write() as db:

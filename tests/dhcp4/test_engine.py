@@ -78,7 +78,8 @@ def test_reply_delivery_unicast_broadcast_flag_and_relay() -> None:
     offer = one_reply(eff)
     assert send.dest == ("198.51.100.1", 67)
     assert A("198.51.100.10") <= offer.yiaddr <= A("198.51.100.20")
-    assert offer.options[82] == agent and Opt.ROUTER not in offer.options
+    assert offer.options[82] == agent
+    assert offer.options[Opt.ROUTER] == A("198.51.100.1").packed  # giaddr, as dnsmasq
 
 
 def test_router_and_dns_only_when_requested_and_dns_only_when_dns_runs() -> None:

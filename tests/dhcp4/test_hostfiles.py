@@ -53,5 +53,5 @@ def test_ethers_lines_are_dhcp_hosts(tmp_path: Path) -> None:
     assert warnings == ["bad line at /etc/ethers line 4"]
     path = tmp_path / "ethers"
     path.write_text(text)
-    loaded, messages = load_ethers(str(path))
-    assert loaded == hosts and messages[-1] == f"read {path} - 2 addresses"
+    loaded = load_ethers(str(path))
+    assert list(loaded.added) == hosts and loaded.messages[-1] == f"read {path} - 2 addresses"

@@ -70,3 +70,21 @@ def test_after_an_atomic_write_the_descriptor_follows_the_new_file(
     writer.write(LeaseFile((LEASE,), None, ()))  # in place: must land in the visible file
     assert "192.0.2.50" in path.read_text()
     writer.close()
+
+
+def test_lines_of_unchanged_leases_are_reused_and_changed_ones_rewritten(tmp_path: Path) -> None:
+    path = tmp_path / "leases"
+    writer = server.LeaseFileWriter(str(path))
+    other = Lease4(address=IPv4Address("192.0.2.40"), hwaddr=bytes.fromhex("020000000002"))
+    writer.write(LeaseFile((LEASE, other), None, ()))
+    first = path.read_text()
+    assert [x.address for x in parse(first)[0].v4] == [other.address, LEASE.address]  # by address
+    renewed = Lease4(
+        address=LEASE.address, hwaddr=LEASE.hwaddr, hostname="host2", expires=2000000600
+    )
+    writer.write(LeaseFile((renewed, other), None, ()))
+    again = parse(path.read_text())[0].v4
+    assert [(x.hostname, x.expires) for x in again] == [(None, 0), ("host2", 2000000600)]
+    writer.write(LeaseFile((other,), None, ()))
+    assert parse(path.read_text())[0].v4 == (other,)
+    writer.close()

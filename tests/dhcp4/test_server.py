@@ -83,3 +83,21 @@ def test_lease_file_writer_coalesces_and_writes_dnsmasq_lines(tmp_path: Path) ->
     assert path.read_text() == f"{lease.expires} 02:00:00:00:00:01 {addr} box *\n"
     writer.dirty = True
     assert not writer.due(10.9) and writer.due(11.0)
+
+
+def test_a_reply_held_by_reply_delay_wakes_the_timer_task_at_its_deadline() -> None:
+    from lanctl.dhcp4.server import Adapter
+    from lanctl.dhcp4.wire import MessageType
+    from tests.dhcp4.helpers import T0, feed, packet
+
+    eng = engine("--dhcp-range=192.0.2.10,192.0.2.20,12h", "--dhcp-reply-delay=1")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        ifaces = Interfaces(sock, _sel(), time.monotonic)
+        adapter = Adapter(sock, eng, MemoryBackend(), None, ifaces)
+        adapter.timer_at = T0 + 0.9  # the timer task sleeps until then: nothing to do
+        adapter.flush()
+        assert not adapter.wake.is_set()
+        adapter.timer_at = T0 + 5.0  # it sleeps longer than the reply may wait
+        adapter.pending.extend(feed(eng, packet(MessageType.DHCPDISCOVER, mac(1)), T0))
+        adapter.flush()
+        assert adapter.wake.is_set() and adapter.timer_at == T0 + 1

@@ -80,7 +80,8 @@ def test_dhcp_optsfile_lines_use_the_dhcp_option_grammar() -> None:
 def test_ethers() -> None:
     text = (
         "00:11:22:33:44:55 printer\n"
-        "00:11:22:33:44:66 192.0.2.7  # by address\n"
+        "00:11:22:33:44:66 192.0.2.7\n"
+        "00:11:22:33:44:67 192.0.2.8 # not a comment: a name (dnsmasq legal_hostname)\n"
         "zz:11:22:33:44:77 bad-mac\n"
         "00:11:22:33:44:88\n"
         "00:11:22:33:44:99 bad!name\n"
@@ -89,11 +90,15 @@ def test_ethers() -> None:
     assert parsed.values == (
         EthersEntry(bytes.fromhex("001122334455"), hostname="printer"),
         EthersEntry(bytes.fromhex("001122334466"), address=IPv4Address("192.0.2.7")),
+        EthersEntry(
+            bytes.fromhex("001122334467"),
+            hostname="192.0.2.8 # not a comment: a name (dnsmasq legal_hostname)",
+        ),
     )
-    assert parsed.warnings == (
-        "bad address at /etc/ethers line 3",
+    assert parsed.warnings == (  # as dnsmasq 2.90 (tests/dhcp4/test_ethers_compat.py)
         "bad line at /etc/ethers line 4",
-        "bad name at /etc/ethers line 5",
+        "bad line at /etc/ethers line 5",
+        "bad name at /etc/ethers line 6",
     )
 
 
