@@ -34,7 +34,8 @@ def test_existing_neighbour_is_reported_with_arp_add(netns: Lab, tmp_path: Path,
 
     def seen() -> list[str] | None:
         text = calls.read_text().splitlines() if calls.exists() else []
-        return text if wanted in text else None
+        # the script writes its two lines one after the other: wait for both
+        return text if wanted in text and text.index(wanted) + 1 < len(text) else None
 
     out = wait_for(seen, "the arp-add call", 15, server.log)
     assert out[out.index(wanted) + 1] == "0"  # no DNSMASQ_* variables
