@@ -17,7 +17,6 @@ import logging
 import math
 import random
 import socket
-import struct
 import time
 from typing import Final, assert_never
 
@@ -29,94 +28,26 @@ from lanctl.dhcp4.context import Inbound
 from lanctl.dhcp4.effects import Effect, LeaseChanged, Log, Probe, Send
 from lanctl.dhcp4.engine import Dhcp4Engine
 from lanctl.dhcp4.filetables import FileTables
+from lanctl.dhcp4.handle import Dhcp4Handle
 from lanctl.dhcp4.ifaces import Interfaces, add_arp, addresses, local_interfaces
 from lanctl.dhcp4.leasewriter import LeaseFileWriter, open_store
 from lanctl.dhcp4.relay import Forward, Relay, log_line, log_lines, routes
 from lanctl.dhcp4.scripting import LeaseScript
 from lanctl.dhcp4.selection import DhcpSelection, bound_device
 from lanctl.dhcp4.startlog import range_lines
-from lanctl.errors import DecodeError, NetworkError
+from lanctl.dhcp4.udpsocket import IFINDEX, IP_PKTINFO, MAX_IN, PKTINFO, open_socket
+from lanctl.errors import DecodeError
 from lanctl.net.icmp import Pinger
 from lanctl.net.neighbours import read_neighbours
 from lanctl.script import ScriptRunner
-from lanctl.service import JsonValue
 from lanctl.store.backend import LeaseBackend
 from lanctl.store.lease import Lease4
-from lanctl.store.records import lease_record
 
 log = logging.getLogger("lanctl.dhcp4")
 
-IP_PKTINFO: Final = 8  # Linux value; absent from Python 3.11's socket module
-PKTINFO: Final = struct.Struct("I4s4s")
-IFINDEX: Final = struct.Struct("I")  # the first field of in_pktinfo
 BATCH: Final = 64
-MAX_IN: Final = 16384  # dnsmasq DHCP_PACKET_MAX
-SO_RCVBUFFORCE: Final = 33  # Linux
 SERVER_PORT: Final = 67
 CLIENT_PORT: Final = 68
-RCVBUF: Final = 4 << 20
-
-
-def open_socket(port: int = 67, device: str | None = None, share: bool = True) -> socket.socket:
-    """The wildcard DHCP socket; `device`: SO_BINDTODEVICE (--bind-interfaces, one interface).
-
-    `share` (dnsmasq: only with --bind-interfaces/--bind-dynamic) lets several instances
-    bind the port, each to its own device; otherwise a second server fails to bind.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        if share:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if device is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-        try:  # absorb bursts (many clients booting at once); FORCE needs CAP_NET_ADMIN
-            sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF)
-        except OSError:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
-        sock.bind(("0.0.0.0", port))
-        sock.setblocking(False)
-    except OSError as exc:
-        sock.close()
-        raise NetworkError(f"failed to bind DHCP server socket: {exc.strerror}") from exc
-    return sock
-
-
-class Dhcp4Handle:
-    """The ServiceHandle of the DHCPv4 service (lanctl/service.py)."""
-
-    name = "dhcp4"
-
-    def __init__(
-        self, engine: Dhcp4Engine, tables: FileTables, script: LeaseScript | None = None
-    ) -> None:
-        self.engine = engine
-        self.tables = tables
-        self.script = script
-        self.dropped = 0
-
-    def stats(self) -> dict[str, JsonValue]:
-        out: dict[str, JsonValue] = dict(self.engine.stats())
-        out["malformed"] = self.dropped
-        return out
-
-    def reload(self) -> None:
-        """SIGHUP: re-read the host and option files and directories; "old" for each lease."""
-        self.tables.load()
-        if self.script is not None:
-            self.script.existing(self.engine.leases.values(), int(time.time()))
-
-    def control(self, command: str, args: dict[str, JsonValue]) -> JsonValue:
-        if command == "leases.list":
-            now = int(time.time())
-            leases = sorted(self.engine.leases.values(), key=lambda x: int(x.address))
-            return [lease_record(x, now) for x in leases]
-        raise KeyError(command)
-
-    def log_stats(self) -> list[str]:
-        return [f"DHCPv4 leases: {len(self.engine.leases)}"]
 
 
 class Adapter:
