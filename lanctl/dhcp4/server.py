@@ -41,6 +41,7 @@ from lanctl.net.icmp import Pinger
 from lanctl.net.neighbours import read_neighbours
 from lanctl.script import ScriptRunner
 from lanctl.store.backend import LeaseBackend
+from lanctl.store.changes import leases_changed
 from lanctl.store.lease import Lease4
 
 log = logging.getLogger("lanctl.dhcp4")
@@ -102,8 +103,10 @@ class Adapter:
                     upserts.append(eff.lease)
         if upserts:
             self.backend.commit(upserts)
-        if self.mirror is not None and any(isinstance(e, LeaseChanged) for e in effects):
-            self.mirror.dirty = True
+        if any(isinstance(e, LeaseChanged) for e in effects):
+            leases_changed()  # DNS in this process (lanctl all) reloads names before replies
+            if self.mirror is not None:
+                self.mirror.dirty = True
         if self.script is not None:
             self.script.changes(effects, int(time.time()))
         for eff in effects:

@@ -6,7 +6,8 @@ when that file exists.  Names get the --domain of their address, as dnsmasq give
 TTL is --dhcp-ttl when set, else --local-ttl (capped by the lease's time left); with
 --dhcp-fqdn only the qualified names are published.  The watcher
 looks at SQLite's data_version every REFRESH seconds (a few µs) and, when the leases
-changed, reloads their names and drops the engine's pre-rendered answers.
+changed, reloads their names and drops the engine's pre-rendered answers; in `lanctl all`
+the DHCP service also wakes it right after each commit (store/changes.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lanctl.dns.engine import DnsEngine
 from lanctl.dns.local import REFRESH
 from lanctl.dns.rules import expand_domain
 from lanctl.errors import FileSystemError
+from lanctl.store.changes import subscribe
 from lanctl.store.names import LeaseNames
 from lanctl.store.records import store_paths
 
@@ -73,9 +75,17 @@ def _drop_rendered(engine: DnsEngine) -> None:
 
 async def watch_leases(engine: DnsEngine, leases: LeaseNames) -> None:
     """Refresh lease names every REFRESH seconds until cancelled; closes the store at the end."""
+    wake = trio.Event()
+
+    def notice() -> None:
+        wake.set()
+
+    unsubscribe = subscribe(notice)  # lanctl all: the DHCP service says when it committed
     try:
         while True:
-            await trio.sleep(REFRESH)
+            with trio.move_on_after(REFRESH):
+                await wake.wait()
+            wake = trio.Event()
             local = engine.local
             if local.leases is not leases:  # local data was reloaded (SIGHUP)
                 attach(engine, leases)
@@ -90,6 +100,7 @@ async def watch_leases(engine: DnsEngine, leases: LeaseNames) -> None:
                     log.warning("%s", line)
                 _drop_rendered(engine)
     finally:
+        unsubscribe()
         leases.backend.close()
 
 
