@@ -41,11 +41,8 @@ def _open_pair(address: str, scope: int, port: int) -> tuple[socket.socket, sock
 class DynamicListeners:
     """--bind-dynamic: one (UDP, TCP) socket pair per allowed address, kept current."""
 
-    def __init__(
-        self, core: CoreCfg, port: int, ifaces: Interfaces, run_udp: Runner, run_tcp: Runner
-    ) -> None:
+    def __init__(self, core: CoreCfg, port: int, ifaces: Interfaces) -> None:
         self.core, self.port, self.ifaces = core, port, ifaces
-        self.run_udp, self.run_tcp = run_udp, run_tcp
         self.scopes: dict[Key, trio.CancelScope] = {}
         self.addresses: list[tuple[str, int]] = []
 
@@ -60,7 +57,11 @@ class DynamicListeners:
         return out
 
     def _start(
-        self, nursery: trio.Nursery, key: Key, pair: tuple[socket.socket, socket.socket]
+        self,
+        nursery: trio.Nursery,
+        key: Key,
+        pair: tuple[socket.socket, socket.socket],
+        runners: tuple[Runner, Runner],
     ) -> None:
         scope = trio.CancelScope()
         self.scopes[key] = scope
@@ -69,28 +70,35 @@ class DynamicListeners:
             try:
                 with scope:
                     async with trio.open_nursery() as inner:
-                        inner.start_soon(self.run_udp, pair[0])
-                        inner.start_soon(self.run_tcp, pair[1])
+                        inner.start_soon(runners[0], pair[0])
+                        inner.start_soon(runners[1], pair[1])
             finally:
                 pair[0].close()
                 pair[1].close()
 
         nursery.start_soon(both)
 
-    async def run(self, initial: list[tuple[Key, tuple[socket.socket, socket.socket]]]) -> None:
+    async def run(
+        self,
+        initial: list[tuple[Key, tuple[socket.socket, socket.socket]]],
+        run_udp: Runner,
+        run_tcp: Runner,
+    ) -> None:
+        """Serve the sockets bound so far, then follow address changes until cancelled."""
+        runners = (run_udp, run_tcp)
         watch = AddressWatch()
         try:
             async with trio.open_nursery() as nursery:
                 for key, pair in initial:
-                    self._start(nursery, key, pair)
+                    self._start(nursery, key, pair, runners)
                 while True:
                     await watch.changes()
                     self.ifaces.refresh()
-                    self._update(nursery)
+                    self._update(nursery, runners)
         finally:
             watch.close()
 
-    def _update(self, nursery: trio.Nursery) -> None:
+    def _update(self, nursery: trio.Nursery, runners: tuple[Runner, Runner]) -> None:
         want = bound_addresses(self.core, self.ifaces.addresses)
         for key in [k for k in self.scopes if k not in want]:
             self.scopes.pop(key).cancel()
@@ -104,7 +112,7 @@ class DynamicListeners:
                 log.debug("cannot listen on %s yet: %s", address, exc.strerror)
                 continue
             log.info("listening on %s", address)
-            self._start(nursery, (address, scope), pair)
+            self._start(nursery, (address, scope), pair, runners)
 
 
 __all__ = ["DynamicListeners"]

@@ -185,10 +185,6 @@ async def _udp_loop(
     await gated_udp_loop(engine, sock, io, None, None, allows, net)
 
 
-async def _noop(sock: socket.socket) -> None:
-    """Placeholder runner until serve() installs the real ones."""
-
-
 async def _tcp_loop(
     handle: DnsHandle,
     sock: socket.socket,
@@ -298,7 +294,7 @@ async def serve(
     plan = listen.plan(core, ifaces, loopback=mode == "host")
     dynamic = None
     if core.bind_dynamic and ifaces is not None:
-        dynamic = DynamicListeners(core, dns.port, ifaces, _noop, _noop)
+        dynamic = DynamicListeners(core, dns.port, ifaces)
         initial = dynamic.open_initial()
         udp, tcp = [p[0] for _k, p in initial], [p[1] for _k, p in initial]
     else:
@@ -332,8 +328,7 @@ async def serve(
                 await _tcp_loop(handle, s, io, subnets, plan.gate)
 
             if dynamic is not None:
-                dynamic.run_udp, dynamic.run_tcp = run_udp, run_tcp
-                nursery.start_soon(dynamic.run, initial)
+                nursery.start_soon(dynamic.run, initial, run_udp, run_tcp)
             else:
                 for s in udp:
                     nursery.start_soon(run_udp, s)
