@@ -234,7 +234,7 @@ class Sniffer:
     def __init__(self, ns: Namespace) -> None:
         self.sock = ns.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
         self.sock.settimeout(0.2)
-        self.packets: list[tuple[int, int, bytes]] = []  # (sport, dport, payload)
+        self.frames: list[tuple[str, int, int, bytes]] = []  # (dst IP, sport, dport, payload)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -254,7 +254,12 @@ class Sniffer:
                 continue
             sport, dport = struct.unpack_from("!HH", frame, ihl)
             if {sport, dport} & {67, 68}:
-                self.packets.append((sport, dport, frame[ihl + 8 :]))
+                self.frames.append((socket.inet_ntoa(frame[16:20]), sport, dport, frame[ihl + 8 :]))
+
+    @property
+    def packets(self) -> list[tuple[int, int, bytes]]:
+        """(sport, dport, payload) of every DHCP datagram seen so far."""
+        return [(sport, dport, payload) for _dst, sport, dport, payload in list(self.frames)]
 
     def close(self) -> None:
         self._stop.set()

@@ -8,59 +8,30 @@ against dnsmasq 2.90 as the reference.
 
 from __future__ import annotations
 
-import socket
-import struct
-import threading
 from pathlib import Path
 
 import pytest
 
 from lanctl.dhcp4.wire import MessageType, Opt, decode_packet
-from tests.dhcp4.netlab import start_server, udhcpc_once, wait_for
-from tests.support.netns import Lab, Namespace
+from tests.dhcp4.netlab import Sniffer, start_server, udhcpc_once, wait_for
+from tests.support.netns import Lab
 
 CLIENT_MAC = "02:00:00:00:01:02"
 
 
-class DestSniffer:
-    """(destination IP, DHCP payload) of every server -> client frame seen in `ns`."""
-
-    def __init__(self, ns: Namespace) -> None:
-        self.sock = ns.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
-        self.sock.settimeout(0.2)
-        self.seen: list[tuple[str, bytes]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                frame, meta = self.sock.recvfrom(65535)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            ihl = (frame[0] & 0x0F) * 4
-            if meta[2] == socket.PACKET_OUTGOING or len(frame) < ihl + 8 or frame[9] != 17:
-                continue
-            sport, dport = struct.unpack_from("!HH", frame, ihl)
-            if (sport, dport) == (67, 68):
-                self.seen.append((socket.inet_ntoa(frame[16:20]), frame[ihl + 8 :]))
+class DestSniffer(Sniffer):
+    """netlab's Sniffer, read as (destination IP, yiaddr) of the server's OFFERs."""
 
     def offers(self) -> list[tuple[str, str]]:
         """(destination, yiaddr) of each OFFER."""
         out = []
-        for dest, payload in list(self.seen):
+        for dest, sport, dport, payload in list(self.frames):
+            if (sport, dport) != (67, 68):
+                continue
             pkt = decode_packet(payload)
             if pkt.options.get(Opt.MESSAGE_TYPE) == bytes([MessageType.DHCPOFFER]):
                 out.append((dest, str(pkt.yiaddr)))
         return out
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.mark.parametrize("kind", ["lanctl", "dnsmasq"])
