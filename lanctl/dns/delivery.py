@@ -111,11 +111,11 @@ class Delivery:
             self.counters["filtered"] += 1
             if self.log_queries:
                 self.logs.append(f"config {text} is NXDOMAIN")
-            body = rpl.Body(Rcode.NXDOMAIN, b"", (0, 0, 0), (), (), (), False)
+            body = rpl.Body(Rcode.NXDOMAIN, b"", (0, 0, 0), (), (), False)
         elif self.filters.rebinding(qname, body):
             self.counters["rebind_blocked"] += 1
             self.logs.append(f"possible DNS-rebind attack detected: {name_text(qname)}")
-            body = rpl.Body(body.flags & ~0xF, b"", (0, 0, 0), (), (), (), False)
+            body = rpl.Body(body.flags & ~0xF, b"", (0, 0, 0), (), (), False)
         elif done.server is not None:
             doctored = self.rewrite.alias(body) if self.rewrite.active else None
             if doctored is not None:  # --alias

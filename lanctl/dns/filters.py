@@ -141,7 +141,7 @@ class Filters:
         try:
             out = _without(question, body, lambda t: self.removes(qtype, t))
         except DecodeError:  # not parseable by dnspython: drop the whole answer
-            out = Body(body.flags, b"", (0, 0, 0), (), (), (), False)
+            out = Body(body.flags, b"", (0, 0, 0), (), (), False)
         if out.counts[0]:
             return out, None
         return out, "NODATA-IPv4" if qtype == QType.A and self.policy.filter_a else "NODATA"

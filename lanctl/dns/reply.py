@@ -33,6 +33,7 @@ from lanctl.errors import DecodeError
 
 _RR_FIXED: Final = struct.Struct("!HHIH")
 _TTL: Final = struct.Struct("!I")
+_RR_TAIL: Final = struct.Struct("!HH")  # TYPE then CLASS; at TTL+2: the TTL's low half, RDLENGTH
 KEEP_FLAGS: Final = 0x0400 | 0x0020 | 0x000F  # AA, AD and RCODE come from upstream
 AA_BIT: Final = 0x0400
 _OPT: Final = int(QType.OPT)
@@ -57,14 +58,26 @@ class Body:
     flags: int  # AA/AD/RCODE of the upstream reply
     data: bytes
     counts: tuple[int, int, int]
-    ttl_offsets: tuple[int, ...]
+    ttl_offsets: tuple[int, ...]  # of every record, in order (TYPE: 4 octets before)
     ttls: tuple[int, ...]
-    records: tuple[Record, ...]
     truncated: bool
 
     @property
     def rcode(self) -> int:
         return self.flags & 0xF
+
+    @property
+    def records(self) -> tuple[Record, ...]:
+        """The records, read from `data` when asked (filters, cache, logs): the TTL offsets
+        locate each one, so no name is walked again.  Most replies are only passed on."""
+        data, an, authority = self.data, self.counts[0], self.counts[0] + self.counts[1]
+        unpack = _RR_TAIL.unpack_from
+        out = []
+        for i, (at, ttl) in enumerate(zip(self.ttl_offsets, self.ttls, strict=True)):
+            rtype, rdlen = unpack(data, at - 4)[0], unpack(data, at + 2)[1]
+            section = 0 if i < an else 1 if i < authority else 2
+            out.append(Record(section, rtype, ttl, data[at + 6 : at + 6 + rdlen]))
+        return tuple(out)
 
 
 def question_end(data: bytes) -> int:
@@ -87,7 +100,6 @@ def parse_body(data: bytes, qend: int) -> Body:
     off = qend
     offsets: list[int] = []  # TTL fields, relative to qend
     ttls: list[int] = []
-    records: list[Record] = []
     opt: tuple[int, int] | None = None
     authority = an + ns
     for i in range(authority + ar):
@@ -107,23 +119,22 @@ def parse_body(data: bytes, qend: int) -> Body:
                 raise DecodeError("misplaced or second OPT record")
             opt = (start, end)
         else:
-            ttl &= 0x7FFFFFFF  # RFC 2181 §8: a TTL with the top bit set means 0
             offsets.append(off + 4 - qend)
-            ttls.append(ttl)
-            section = 0 if i < an else 1 if i < authority else 2
-            records.append(Record(section, rtype, ttl, data[off + 10 : end]))
+            ttls.append(ttl & 0x7FFFFFFF)  # RFC 2181 §8: a TTL with the top bit set means 0
         off = end
     if opt is None:
         body = data[qend:off]
         rel = tuple(offsets)
+    elif opt[1] == off:  # the usual place: OPT last, no offset moves
+        body = data[qend : opt[0]]
+        rel = tuple(offsets)
+        ar -= 1
     else:
         body = data[qend : opt[0]] + data[opt[1] : off]
         cut, at = opt[1] - opt[0], opt[0] - qend
         rel = tuple(o - cut if o > at else o for o in offsets)
         ar -= 1
-    return Body(
-        flags & KEEP_FLAGS, body, (an, ns, ar), rel, tuple(ttls), tuple(records), bool(flags & TC)
-    )
+    return Body(flags & KEEP_FLAGS, body, (an, ns, ar), rel, tuple(ttls), bool(flags & TC))
 
 
 def negative_ttl(body: Body) -> int | None:

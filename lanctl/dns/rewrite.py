@@ -94,7 +94,6 @@ class ReplyRewrite:
         if not self.doctors:
             return None
         data: bytearray | None = None
-        records = list(body.records)
         for i, rec in enumerate(body.records):
             if rec.section != 0 or rec.rtype != QType.A or len(rec.rdata) != 4:
                 continue
@@ -107,11 +106,10 @@ class ReplyRewrite:
                     off = body.ttl_offsets[i] + 6  # TTL (4) and RDLENGTH (2), then RDATA
                     packed = new.to_bytes(4, "big")
                     data[off : off + 4] = packed
-                    records[i] = replace(rec, rdata=packed)
                     break
         if data is None:
             return None
-        return replace(body, flags=body.flags & ~AA_BIT, data=bytes(data), records=tuple(records))
+        return replace(body, flags=body.flags & ~AA_BIT, data=bytes(data))
 
 
 __all__ = ["Doctor", "ReplyRewrite"]
