@@ -5,8 +5,12 @@ random source port (port 0: the kernel's ephemeral range, or a random port in
 --min-port..--max-port), connect()ed to the server so the kernel drops datagrams from any
 other address or port.  Under load, once SHARE_AT sockets to a server are open, queries
 share them, each socket carrying distinct random IDs (dnsmasq shares its 64 the same way);
-a socket takes at most MAX_USES queries and is closed when its last query is done, so an
-idle server never keeps a port open.  --query-port (and "--server=addr@source#port") use
+a socket takes at most MAX_USES queries.  A socket whose last query is done stays open for
+IDLE_KEEP seconds, and the next query to that server takes it instead of opening one (under
+load this saves a socket/connect/close per query; dnsmasq closes at once and pays them);
+after IDLE_KEEP it is closed the next time the server is used, so queries minutes apart
+still get fresh ports.  Keeping it adds no exposure that load cannot force already: an
+attacker who makes SHARE_AT queries wait gets the same sharing, within the same MAX_USES.  --query-port (and "--server=addr@source#port") use
 one socket on that fixed port per server, kept open; --query-port=0 takes one port from the
 kernel and keeps it, as dnsmasq before 2.43.  dnsmasq ignores --query-port for servers with
 a source address; so do we.  A datagram is handed to the query whose ID it carries on that
@@ -19,6 +23,7 @@ import errno
 import random
 import select
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -28,6 +33,7 @@ from lanctl.dns.upstreams import Upstream
 
 SHARE_AT: Final = 16  # sockets per server before new queries share the open ones
 MAX_USES: Final = 100  # queries one random-port socket carries before it is retired
+IDLE_KEEP: Final = 0.5  # seconds an idle random-port socket waits for the next query
 PORT_TRIES: Final = 32  # random ports tried in --min-port..--max-port before giving up
 DEFAULT_MIN_PORT: Final = 1024
 
@@ -41,6 +47,7 @@ class UpSock:
     fixed: bool  # --query-port or @source#port: shared by every query, kept open
     ids: dict[int, int] = field(default_factory=dict)
     uses: int = 0
+    idle_since: float = 0.0  # when its last query ended (on the server's idle list)
 
 
 def fixed_port(up: Upstream, dns: DnsCfg) -> int | None:
@@ -92,14 +99,22 @@ Opener = Callable[[Upstream, DnsCfg, random.Random, "int | None"], socket.socket
 class UpstreamSockets:
     """The open upstream sockets, in one epoll set (see the module docstring)."""
 
-    def __init__(self, dns: DnsCfg, rng: random.Random, opener: Opener = open_upstream) -> None:
+    def __init__(
+        self,
+        dns: DnsCfg,
+        rng: random.Random,
+        opener: Opener = open_upstream,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.dns = dns
         self.rng = rng
         self.opener = opener
+        self.clock = clock
         self.epoll = select.epoll()
         self.by_fd: dict[int, UpSock] = {}
         self.by_token: dict[int, tuple[UpSock, int]] = {}  # token -> (socket, query ID)
         self._random: dict[Upstream, list[UpSock]] = {}  # sockets still taking queries
+        self._idle: dict[Upstream, list[UpSock]] = {}  # of those, the ones with none now
         self._fixed: dict[Upstream, UpSock] = {}
         self._kernel_port: dict[socket.AddressFamily, int] = {}  # --query-port=0
         self._finger = 0
@@ -138,7 +153,12 @@ class UpstreamSockets:
                     s = self._fixed[server] = self._open(server, port)
                 return s
             socks = self._random[server] = []
-        elif len(socks) >= SHARE_AT:
+        idle = self._idle.get(server)
+        if idle:
+            s = self._take_idle(socks, idle)
+            if s is not None:
+                return s
+        if len(socks) >= SHARE_AT:
             n = len(socks)
             for k in range(n):
                 cand = socks[(self._finger + k) % n]
@@ -149,6 +169,23 @@ class UpstreamSockets:
                     return cand
         s = self._open(server, None)
         socks.append(s)
+        return s
+
+    def _take_idle(self, socks: list[UpSock], idle: list[UpSock]) -> UpSock | None:
+        """The socket that went idle last, if within IDLE_KEEP; older idle ones are closed."""
+        oldest = self.clock() - IDLE_KEEP
+        if idle[0].idle_since < oldest:
+            keep = [s for s in idle if s.idle_since >= oldest]
+            for s in idle:
+                if s.idle_since < oldest:
+                    socks.remove(s)
+                    self._close(s)
+            idle[:] = keep
+            if not idle:
+                return None
+        s = idle.pop()
+        if s.uses + 1 >= MAX_USES:
+            socks.remove(s)  # retired: closed once this query is done
         return s
 
     def _open(self, server: Upstream, port: int | None) -> UpSock:
@@ -175,8 +212,8 @@ class UpstreamSockets:
         return None
 
     def release(self, token: int) -> None:
-        """Query `token` is finished: forget it; close its socket when nothing is left
-        on it (random ports only)."""
+        """Query `token` is finished: forget it.  A random-port socket left with no query
+        waits on its server's idle list (IDLE_KEEP), or is closed when retired."""
         entry = self.by_token.pop(token, None)
         if entry is None:
             return
@@ -185,10 +222,14 @@ class UpstreamSockets:
         if not s.ids and not s.fixed:
             socks = self._random.get(s.server)
             if socks is not None and s in socks:
-                socks.remove(s)
-                if not socks:
-                    del self._random[s.server]
-            self._close(s)
+                s.idle_since = self.clock()
+                idle = self._idle.get(s.server)
+                if idle is None:
+                    self._idle[s.server] = [s]
+                else:
+                    idle.append(s)
+            else:
+                self._close(s)  # retired
 
     def _close(self, s: UpSock) -> None:
         fd = s.sock.fileno()
@@ -201,5 +242,6 @@ class UpstreamSockets:
             self._close(s)
         self.by_token.clear()
         self._random.clear()
+        self._idle.clear()
         self._fixed.clear()
         self.epoll.close()

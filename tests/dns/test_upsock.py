@@ -52,20 +52,57 @@ def ready(socks: UpstreamSockets) -> list[int]:
     return [fd for fd, _ in socks.epoll.poll(5)]
 
 
+class Clock:
+    """A settable monotonic clock for UpstreamSockets' idle sockets."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_each_query_gets_a_fresh_port_until_share_at(
     upstream: tuple[socket.socket, Upstream],
 ) -> None:
     server, up = upstream
-    socks = UpstreamSockets(dns_cfg(), random.Random(1))
+    clock = Clock()
+    socks = UpstreamSockets(dns_cfg(), random.Random(1), clock=clock)
     for token in range(upsock.SHARE_AT):
         socks.send(token, up, query(1000 + token))
     ports = [port for _, port in arrivals(server, upsock.SHARE_AT)]
     assert len(set(ports)) == upsock.SHARE_AT == len(socks)
     for token in range(upsock.SHARE_AT):
         socks.release(token)
-    assert len(socks) == 0  # idle: every port is closed
+    clock.now += upsock.IDLE_KEEP + 0.01  # idle for longer than IDLE_KEEP: closed when used
     socks.send(99, up, query(7))
-    assert len(socks) == 1 and len(arrivals(server, 1)) == 1
+    assert len(socks) == 1
+    ((_, port),) = arrivals(server, 1)
+    assert port not in ports  # a fresh socket (the old ports were closed first)
+    socks.close()
+
+
+def test_an_idle_socket_serves_the_next_query_within_idle_keep(
+    upstream: tuple[socket.socket, Upstream],
+) -> None:
+    server, up = upstream
+    clock = Clock()
+    socks = UpstreamSockets(dns_cfg(), random.Random(1), clock=clock)
+    socks.send(1, up, query(1))
+    ((_, first),) = arrivals(server, 1)
+    socks.release(1)
+    assert len(socks) == 1  # kept open, idle
+    clock.now += upsock.IDLE_KEEP / 2
+    socks.send(2, up, query(2))
+    socks.send(3, up, query(3))  # the idle one is busy again: this one opens another
+    (_, second), (_, third) = arrivals(server, 2)
+    assert second == first and third != first and len(socks) == 2
+    socks.release(2)
+    socks.release(3)
+    clock.now += upsock.IDLE_KEEP * 2
+    socks.send(4, up, query(4))  # both idle too long: closed, a fresh port for this one
+    ((_, fourth),) = arrivals(server, 1)
+    assert len(socks) == 1 and fourth not in (first, third)
     socks.close()
 
 
@@ -73,7 +110,8 @@ def test_under_load_queries_share_sockets_with_distinct_ids(
     upstream: tuple[socket.socket, Upstream],
 ) -> None:
     server, up = upstream
-    socks = UpstreamSockets(dns_cfg(), random.Random(1))
+    clock = Clock()
+    socks = UpstreamSockets(dns_cfg(), random.Random(1), clock=clock)
     n = upsock.SHARE_AT * 3
     for token in range(n):
         socks.send(token, up, query(token))  # distinct IDs: SHARE_AT sockets, 3 queries each
@@ -84,7 +122,7 @@ def test_under_load_queries_share_sockets_with_distinct_ids(
     assert sorted(counts.values()) == [3] * upsock.SHARE_AT
     for token in range(n):
         socks.release(token)
-    assert len(socks) == 0
+    clock.now += upsock.IDLE_KEEP + 0.01  # the idle sockets are closed by the next send
     for token in range(n):
         socks.send(token, up, query(5))  # the same ID every time: never twice on one socket
     assert len(socks) == n  # ID 5 is busy on every open socket: each query opened one
