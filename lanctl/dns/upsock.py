@@ -10,9 +10,10 @@ IDLE_KEEP seconds, and the next query to that server takes it instead of opening
 load this saves a socket/connect/close per query; dnsmasq closes at once and pays them);
 after IDLE_KEEP it is closed the next time the server is used, so queries minutes apart
 still get fresh ports.  Keeping it adds no exposure that load cannot force already: an
-attacker who makes SHARE_AT queries wait gets the same sharing, within the same MAX_USES.  --query-port (and "--server=addr@source#port") use
-one socket on that fixed port per server, kept open; --query-port=0 takes one port from the
-kernel and keeps it, as dnsmasq before 2.43.  dnsmasq ignores --query-port for servers with
+attacker who makes SHARE_AT queries wait gets the same sharing, within the same MAX_USES.
+--query-port (and "--server=addr@source#port") use one socket on that fixed port per
+server, kept open; --query-port=0 takes one port from the kernel and keeps it, as dnsmasq
+before 2.43.  dnsmasq ignores --query-port for servers with
 a source address; so do we.  A datagram is handed to the query whose ID it carries on that
 socket; the forwarder still checks ID and question (RFC 5452 §9.1).
 """
