@@ -5,12 +5,13 @@ random source port (port 0: the kernel's ephemeral range, or a random port in
 --min-port..--max-port), connect()ed to the server so the kernel drops datagrams from any
 other address or port.  Under load, once SHARE_AT sockets to a server are open, queries
 share them, each socket carrying distinct random IDs (dnsmasq shares its 64 the same way);
-a socket takes at most MAX_USES queries.  A socket whose last query is done stays open for
-IDLE_KEEP seconds, and the next query to that server takes it instead of opening one (under
-load this saves a socket/connect/close per query; dnsmasq closes at once and pays them);
-after IDLE_KEEP it is closed the next time the server is used, so queries minutes apart
-still get fresh ports.  Keeping it adds no exposure that load cannot force already: an
-attacker who makes SHARE_AT queries wait gets the same sharing, within the same MAX_USES.
+a socket takes at most MAX_USES queries.  Under load, too, a socket whose last query is
+done while other queries to its server are in flight stays open for up to IDLE_KEEP
+seconds, and the next query to that server takes it instead of opening one (this saves a
+socket/connect/close per query; dnsmasq closes at once and pays them).  When the server
+has no query in flight its sockets are closed, so queries one at a time each get a fresh
+port, as with dnsmasq.  Keeping them adds no exposure that load cannot force already: an
+attacker who keeps SHARE_AT queries waiting gets the same sharing, within the same MAX_USES.
 --query-port (and "--server=addr@source#port") use one socket on that fixed port per
 server, kept open; --query-port=0 takes one port from the kernel and keeps it, as dnsmasq
 before 2.43.  dnsmasq ignores --query-port for servers with
@@ -214,23 +215,32 @@ class UpstreamSockets:
 
     def release(self, token: int) -> None:
         """Query `token` is finished: forget it.  A random-port socket left with no query
-        waits on its server's idle list (IDLE_KEEP), or is closed when retired."""
+        waits on its server's idle list (IDLE_KEEP) while other queries to that server are
+        in flight; when none is, it and the idle ones are closed (module docstring)."""
         entry = self.by_token.pop(token, None)
         if entry is None:
             return
         s, qid = entry
         del s.ids[qid]
-        if not s.ids and not s.fixed:
-            socks = self._random.get(s.server)
-            if socks is not None and s in socks:
-                s.idle_since = self.clock()
-                idle = self._idle.get(s.server)
-                if idle is None:
-                    self._idle[s.server] = [s]
-                else:
-                    idle.append(s)
-            else:
-                self._close(s)  # retired
+        if s.ids or s.fixed:
+            return
+        socks = self._random.get(s.server)
+        if socks is None or s not in socks:
+            self._close(s)  # retired
+            return
+        idle = self._idle.get(s.server)
+        if idle is None:
+            idle = self._idle[s.server] = []
+        if len(socks) - len(idle) > 1:  # the server is busy: keep this one for the next
+            s.idle_since = self.clock()
+            idle.append(s)
+            return
+        for quiet in (*idle, s):  # the server went quiet: queries to come get fresh ports
+            socks.remove(quiet)
+            self._close(quiet)
+        idle.clear()
+        if not socks:
+            del self._random[s.server]
 
     def _close(self, s: UpSock) -> None:
         fd = s.sock.fileno()
