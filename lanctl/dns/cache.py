@@ -156,6 +156,11 @@ class Cache:
 
     # ---- reading -----------------------------------------------------------------
 
+    def holds(self, key: bytes, now: float) -> bool:
+        """Whether `key` has an entry that lookup() would hand out (nothing is counted)."""
+        entry = self._entries.get(key)
+        return entry is not None and entry.expires > now
+
     def lookup(self, key: bytes, now: float) -> tuple[Body, tuple[int, ...]] | None:
         """The body and the TTLs to hand out now (reduced, capped by --max-ttl), or None."""
         entry = self._entries.get(key)

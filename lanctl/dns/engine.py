@@ -55,8 +55,9 @@ from lanctl.dns.fastpath import FastPath
 from lanctl.dns.forward import Send
 from lanctl.dns.local import LocalAnswer, LocalData
 from lanctl.dns.localise import Net
+from lanctl.dns.plainfwd import SENT
 from lanctl.dns.querylog import QueryLog, with_prefix
-from lanctl.dns.resolver import Resolver
+from lanctl.dns.resolver import FORWARDED, Resolver
 from lanctl.dns.rules import server_wins
 from lanctl.dns.stats import engine_lines, engine_stats
 from lanctl.dns.upstreams import Routes
@@ -128,6 +129,7 @@ class DnsEngine:
         self.resolver = Resolver(cfg, rng, self._edns_max, self._opts, self.counters, self._logs)
         self.cache = self.resolver.cache
         self.fwd = self.resolver.fwd
+        self._plain = self.resolver.plain  # plainfwd.py: questions known to go upstream
         self.fastpath = FastPath(self.cache)  # fastpath.py: pre-rendered answers by question
         # The UDP fast path (a method of FastPath): the drain loop asks it first.  Never
         # with --log-queries: every query, cached ones too, must then be logged.
@@ -183,6 +185,11 @@ class DnsEngine:
     ) -> bytes | None:
         """`on_query` past the fast path: for a caller that already asked `fast_query`
         (through the `full_query` attribute)."""
+        plain = self._plain
+        if plain is not None and transport == "udp":  # a question forwarded before
+            done = plain.forward(data, dest, now)
+            if done:
+                return FORWARDED if done == SENT else None
         c = self.counters
         c["queries"] += 1
         if transport == "tcp":
@@ -359,6 +366,8 @@ class DnsEngine:
 
     def _drop_rendered(self) -> None:
         self._memo.clear()
+        if self._plain is not None:
+            self._plain.clear()
         self.fastpath.clear()
         self._by_net.clear()
 

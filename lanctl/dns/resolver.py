@@ -36,6 +36,7 @@ from lanctl.dns.edns import ClientInfo, ClientInfoPolicy, query_options
 from lanctl.dns.filters import FilterPolicy, Filters
 from lanctl.dns.forward import Forwarder, ForwardPolicy, Send, Waiter
 from lanctl.dns.loopdetect import LoopDetect
+from lanctl.dns.plainfwd import PlainForwards
 from lanctl.dns.querylog import reply_lines, server_text
 from lanctl.dns.rewrite import ReplyRewrite
 from lanctl.dns.stats import ServerStats, server_lines
@@ -122,6 +123,13 @@ class Resolver(Delivery):
             )
         )  # fmt: skip
         self.mac_of: Callable[[str], bytes | None] | None = None  # --add-mac (neighbours.py)
+        # plainfwd.py: None when a per-query step (log, filter, client info, stale answers,
+        # loop detection) could change what a plain query's question alone decides.
+        simple = not (
+            cfg.log_queries or self.loop is not None or self.filters.active
+            or self.client_info.active or self.cache.policy.stale is not None
+        )  # fmt: skip
+        self.plain = PlainForwards(self.fwd, self.cache, counters, self._full) if simple else None
         for name in ("cache_hits", "forwarded", "filtered", "rebind_blocked"):
             counters.setdefault(name, 0)
 
@@ -185,7 +193,8 @@ class Resolver(Delivery):
             limit = self._limit(q.edns_size, transport)
             return rpl.build(q.id, q.flags, question, body, ttls, limit, opt, True)
         assert not isinstance(route, str)
-        fkey = ckey + (b"\x01" if q.flags & CD else b"\x00") + str(id(route)).encode()
+        route_tag = str(id(route)).encode()
+        fkey = ckey + (b"\x01" if q.flags & CD else b"\x00") + route_tag
         up_opt = self._client_opt(data, q, str(peer[0])) if self.client_info.active else None
         if up_opt is not None:
             fkey += up_opt  # queries with other client info are not coalesced with this one
@@ -196,17 +205,23 @@ class Resolver(Delivery):
             return self._stale(data, q, stale, route, fkey, name, now, transport, dest, up_opt)
         waiter = Waiter(dest, q.id, q.flags, question, q.edns_size, q.do, transport)
         if not self.fwd.submit(fkey, question, q.flags, q.do, route, waiter, now, up_opt):
-            c["dropped"] += 1
-            limit = self.fwd.policy.forward_max
-            self.logs.append(f"Maximum number of concurrent DNS queries reached (max: {limit})")
+            self._full()
             return None
         c["forwarded"] += 1
+        if self.plain is not None and transport == "udp" and not q.edns_size:
+            self.plain.remember(ckey[:-1], route, route_tag)
         if self.log_queries:
             if self.log_prefix is not None:  # --log-queries=extra: for the reply lines
                 self.log_ids.setdefault(fkey, self.log_prefix)
             for send in self.fwd.sends:
                 self.logs.append(f"forwarded {name} to {server_text(send.server)}")
         return FORWARDED
+
+    def _full(self) -> None:
+        """The forwarder refused a query: its table is full (--dns-forward-max)."""
+        self.counters["dropped"] += 1
+        limit = self.fwd.policy.forward_max
+        self.logs.append(f"Maximum number of concurrent DNS queries reached (max: {limit})")
 
     def _stale(
         self,
@@ -301,6 +316,8 @@ class Resolver(Delivery):
         """Replace the table (resolv.conf re-read, SIGHUP); --servers-file specs are kept."""
         self._base_routes = routes
         self.routes = routes.extended(self._servers_file) if self._servers_file else routes
+        if self.plain is not None:
+            self.plain.clear()
         if self.loop is not None:
             self.loop.servers_changed(self.routes.all_servers())  # a new set: test again
             if self.loop.disabled:
