@@ -8,6 +8,8 @@ socket is bound and the pid file (`-x`) written while still root (both live in /
 is dropped and "started, version X cachesize N" logged.  Signals (dnsmasq NOTES): HUP
 reloads every service, USR1 logs statistics, USR2 reopens the log file, TERM/INT stop.
 lanctl never forks: `-k` is implied; `-d` also skips the pid file and the user change.
+A service that fails after it reported ready is logged and restarted while the others keep
+serving (lanctl/isolation.py, RELIABILITY.md P1).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import importlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Final, cast
 
@@ -25,6 +27,7 @@ from lanctl import __version__, logsetup
 from lanctl.config.model import Config
 from lanctl.control.server import ControlSocket, Dispatcher, open_control_socket, serve_control
 from lanctl.errors import LanctlError, NotImplementedServiceError
+from lanctl.isolation import Isolation, RestartPolicy, leaves, restart_capabilities
 from lanctl.net.privileges import RunAs, drop_privileges, needed_capabilities, resolve_run_as
 from lanctl.pidfile import remove_pid_file, write_pid_file
 from lanctl.service import SUBSYSTEMS, JsonValue, ServeFn, ServiceHandle
@@ -108,14 +111,6 @@ def plan(cfg: Config, only: Sequence[str]) -> Plan:
     return Plan(services, run_as, pid_file, core.control_socket_path())
 
 
-def _leaves(exc: BaseException) -> Iterator[BaseException]:
-    if isinstance(exc, BaseExceptionGroup):
-        for sub in exc.exceptions:
-            yield from _leaves(sub)
-    else:
-        yield exc
-
-
 def run(cfg: Config, only: Sequence[str]) -> None:
     """Run the enabled services named in `only` until SIGTERM/SIGINT (then return: exit 0)."""
     the_plan = plan(cfg, only)
@@ -126,9 +121,9 @@ def run(cfg: Config, only: Sequence[str]) -> None:
     except BaseExceptionGroup as group:
         # A bind failure (NetworkError, exit 2) reaches us wrapped by the nurseries;
         # surface it as the plain LanctlError cli.main() maps to an exit code.
-        leaves = list(_leaves(group))
-        errors = [exc for exc in leaves if isinstance(exc, LanctlError)]
-        if errors and len(errors) == len(leaves):
+        found = list(leaves(group))
+        errors = [exc for exc in found if isinstance(exc, LanctlError)]
+        if errors and len(errors) == len(found):
             raise errors[0] from None
         raise
     finally:
@@ -138,11 +133,19 @@ def run(cfg: Config, only: Sequence[str]) -> None:
 class _Supervisor:
     """The running state the signal task and the control socket share."""
 
-    def __init__(self, cfg: Config, the_plan: Plan, logs: logsetup.LogSetup) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        the_plan: Plan,
+        logs: logsetup.LogSetup,
+        policy: RestartPolicy | None = None,
+    ) -> None:
         self.cfg = cfg
         self.plan = the_plan
         self.logs = logs
         self.handles: dict[str, ServiceHandle] = {}
+        names = [name for name, _serve in the_plan.services]
+        self.isolation = Isolation(self.handles, names, policy)
 
     def reload(self) -> JsonValue:
         """SIGHUP / `reload`: every service clears caches and re-reads its files."""
@@ -154,14 +157,26 @@ class _Supervisor:
                 # dnsmasq keeps running with the old data when a file cannot be re-read.
                 log.error("%s: reload failed: %s", name, exc)
                 continue
+            except Exception as exc:  # a bug in one service must not stop the others
+                log.error("%s: reload failed: %s: %s", name, type(exc).__name__, exc)
+                log.debug("%s: traceback of the reload failure", name, exc_info=exc)
+                continue
             done.append(name)
         return {"reloaded": done}
 
     def log_stats(self) -> None:
         """SIGUSR1: each service's statistics lines, in dnsmasq's shape."""
-        for handle in self.handles.values():
-            for line in handle.log_stats():
+        for name, handle in list(self.handles.items()):
+            try:
+                lines = handle.log_stats()
+            except Exception as exc:  # a bug in one service must not stop the others
+                log.error("%s: statistics failed: %s: %s", name, type(exc).__name__, exc)
+                log.debug("%s: traceback of the statistics failure", name, exc_info=exc)
+                continue
+            for line in lines:
                 log.info("%s", line)
+        for line in self.isolation.stats_lines():
+            log.info("%s", line)
 
     async def watch_signals(self, signals: AsyncIterator[int], stop: trio.CancelScope) -> None:
         async for signum in signals:
@@ -177,8 +192,10 @@ class _Supervisor:
                 return
 
 
-async def _main(cfg: Config, the_plan: Plan, logs: logsetup.LogSetup) -> None:
-    sup = _Supervisor(cfg, the_plan, logs)
+async def _main(
+    cfg: Config, the_plan: Plan, logs: logsetup.LogSetup, policy: RestartPolicy | None = None
+) -> None:
+    sup = _Supervisor(cfg, the_plan, logs, policy)
     control: ControlSocket | None = None
     wrote_pid = False
     logs.hold()  # services' start-up lines follow "started", as in dnsmasq
@@ -187,14 +204,17 @@ async def _main(cfg: Config, the_plan: Plan, logs: logsetup.LogSetup) -> None:
         try:
             async with trio.open_nursery() as nursery:
                 for name, serve in the_plan.services:
-                    sup.handles[name] = await nursery.start(serve, cfg)
+                    # Ready when the service is (its handle is then in sup.handles).
+                    await nursery.start(sup.isolation.supervise, name, serve, cfg)
                 owner = the_plan.run_as.owner if the_plan.run_as is not None else None
                 # Both need root (/run): before the drop, owned by the run-as user after it.
                 control = await open_control_socket(the_plan.control_path, owner)
                 if the_plan.pid_file is not None:
                     write_pid_file(the_plan.pid_file, owner=owner)
                     wrote_pid = True
-                drop_privileges(the_plan.run_as, needed_capabilities(cfg))
+                # CAP_NET_BIND_SERVICE too: a restarted service binds its port again.
+                keep = needed_capabilities(cfg) | restart_capabilities()
+                drop_privileges(the_plan.run_as, keep)
                 held = logs.release()
                 log.info("%s", started_line(cfg, list(sup.handles)))
                 for warning in cfg.warnings:

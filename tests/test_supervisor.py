@@ -7,6 +7,8 @@ end-to-end tests run the supervisor in a real subprocess and send it real signal
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib.util
 import io
 import json
@@ -27,10 +29,12 @@ from typing import Any
 import pytest
 import trio
 
-from lanctl import __version__, logsetup, supervisor
+from lanctl import __version__, isolation, logsetup, supervisor
 from lanctl.config.model import Config, CoreCfg, Dhcp4Cfg, DnsCfg
 from lanctl.control.client import request
 from lanctl.errors import ControlError, LanctlError, NotImplementedServiceError
+from lanctl.isolation import RestartPolicy
+from tests.support.fake_services import FakeService
 
 SUPPORT = Path(__file__).parent / "support"
 RUNNER = SUPPORT / "run_fake_supervisor.py"
@@ -218,6 +222,81 @@ def test_bind_failure_surfaces_as_network_error(
     assert str(info.value) == (
         "failed to create listening socket for 127.0.0.1: Address already in use"
     )
+    assert not (short_dir / "l.pid").exists()
+    assert not (short_dir / "c.sock").exists()
+
+
+def test_in_process_a_failed_service_is_restarted_and_the_others_keep_serving(
+    fake: ModuleType, short_dir: Path
+) -> None:
+    """RELIABILITY P1 under the real supervisor: the fake DNS (a UDP echo) keeps answering
+    while the second service fails after start-up and is restarted (lanctl/isolation.py)."""
+    cfg = _cfg(short_dir)
+    tftp = FakeService("tftp")
+    planned = supervisor.plan(cfg, ("dns",))
+    the_plan = dataclasses.replace(planned, services=(*planned.services, ("tftp", tftp.serve)))
+    out = io.StringIO()
+    logs = logsetup.configure(cfg.core, stderr=out)
+
+    async def echo(port: int) -> bytes:
+        with trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            await sock.sendto(b"still there?", ("127.0.0.1", port))
+            with trio.fail_after(HANG_GUARD):
+                return await sock.recv(100)
+
+    async def scenario() -> None:
+        async with trio.open_nursery() as nursery:
+            policy = RestartPolicy(first_delay=0.01)  # real time in this test
+            nursery.start_soon(supervisor._main, cfg, the_plan, logs, policy)
+            pong = await _wait_ping(the_plan.control_path)
+            assert pong["services"] == ["dns", "tftp"]
+            [dns] = fake.HANDLES[-1:]
+            tftp.crash(RuntimeError("injected fault"))
+            await _until(lambda: len(tftp.starts) == 2 and tftp.running == 1)
+            assert await echo(dns.port) == b"still there?"
+            assert fake.HANDLES[-1] is dns  # DNS was never restarted
+            stats = await trio.to_thread.run_sync(lambda: request(the_plan.control_path, "stats"))
+            assert (stats["dns"]["restarts"], stats["tftp"]["restarts"]) == (0, 1)
+            assert stats["tftp"]["generation"] == 2
+            # A bug in one service's reload does not stop SIGHUP reaching the others.
+            tftp.handles[-1].reload_error = ValueError("reload bug")
+            os.kill(os.getpid(), signal.SIGHUP)
+            await _until(lambda: dns.reloads == 1)
+            os.kill(os.getpid(), signal.SIGUSR1)
+            await _until(lambda: "tftp: 1 restarts" in out.getvalue())
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    try:
+        trio.run(scenario)
+    finally:
+        logs.close()
+    text = out.getvalue()
+    pid = os.getpid()
+    assert (
+        f"lanctl[{pid}]: tftp: service failed: RuntimeError: injected fault; restarting in 0.01 s\n"
+    ) in text
+    assert f"lanctl[{pid}]: tftp: service restarted (1 restarts)\n" in text
+    assert f"lanctl[{pid}]: tftp: reload failed: ValueError: reload bug\n" in text
+    assert (
+        f"lanctl[{pid}]: tftp: 1 restarts, 1 failures, last: RuntimeError: injected fault\n"
+    ) in text
+    assert "Traceback" not in text  # tracebacks only with --log-debug
+    assert f"lanctl[{pid}]: exiting on receipt of SIGTERM\n" in text
+
+
+def test_when_every_service_is_given_up_run_ends_with_exit_5(
+    short_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashing = FakeService("dns", ["crash"] * 9)  # fails right after every start
+    monkeypatch.setitem(sys.modules, "lanctl_crashing_service", crashing)
+    monkeypatch.setitem(supervisor.SUBSYSTEMS, "dns", "lanctl_crashing_service:serve")
+    fast = functools.partial(RestartPolicy, first_delay=0.001, max_failures=3)
+    monkeypatch.setattr(isolation, "RestartPolicy", fast)
+    with pytest.raises(LanctlError) as info:
+        supervisor.run(_cfg(short_dir), only=("dns",))
+    assert info.value.exit_code == 5
+    assert str(info.value) == "every service failed and was given up: dns"
+    assert len(crashing.starts) == 3
     assert not (short_dir / "l.pid").exists()
     assert not (short_dir / "c.sock").exists()
 
