@@ -21,7 +21,6 @@ from lanctl.config.model import DnsCfg
 from lanctl.dns.engine import DnsEngine
 from lanctl.dns.forward import Send
 from lanctl.dns.idrand import BlockRandom
-from lanctl.dns.mmsg import MsgBatch, RecvBatch
 from lanctl.dns.resolvconf import (
     DEFAULT_RESOLV,
     POLL_INTERVAL,
@@ -36,7 +35,6 @@ from lanctl.dns.upstreams import Routes, Upstream
 log = logging.getLogger("lanctl.dns")
 
 TCP_TIMEOUT: Final = 10.0  # dnsmasq: 5 s to connect, doubled for the answer
-RECV_BATCH: Final = 32  # datagrams read from one upstream socket per call
 
 
 def resolv_paths(dns: DnsCfg) -> list[str]:
@@ -200,41 +198,47 @@ class UpstreamIO:
             log.info("%s", line)
 
     async def reader_loop(self) -> None:
-        """Wait on the epoll set; drain every ready socket into the engine: one recvmmsg
-        takes what a socket holds (Linux; elsewhere recv until it would block)."""
+        """Wait on the epoll set; hand each ready socket's datagram to the engine.  One
+        recv(2) per ready socket and round: an upstream socket rarely holds more than one
+        reply, and recv costs a third of a recvmmsg(2) through ctypes for one datagram;
+        what is left is reported again by the next epoll round (level-triggered), which
+        runs at once, before waiting again."""
         engine = self.engine
         by_fd, owner = self.socks.by_fd, self.socks.owner
         on_upstream, logs = engine.on_upstream, engine.pending_logs
-        batch = RecvBatch(RECV_BATCH) if MsgBatch.supported() else None
         epoll = self.socks.epoll
+        poll, clock = epoll.poll, trio.current_time
+        wait_readable, checkpoint = trio.lowlevel.wait_readable, trio.lowlevel.checkpoint
         while True:
-            await trio.lowlevel.wait_readable(epoll.fileno())
-            now = trio.current_time()
-            for fd, _ in epoll.poll(0):
-                s = by_fd.get(fd)
-                if s is None:
-                    continue
-                while True:
+            await wait_readable(epoll.fileno())
+            while True:
+                events = poll(0)
+                if not events:
+                    break
+                now = clock()
+                for fd, _ in events:
+                    s = by_fd.get(fd)
+                    if s is None:
+                        continue
                     try:
-                        got = batch.recv(fd) if batch is not None else _recv_some(s.sock)
+                        data = s.sock.recv(65535)
+                    except BlockingIOError:
+                        continue
                     except OSError as exc:  # ECONNREFUSED: ICMP port unreachable
                         log.debug("upstream socket: %s", exc)
                         for failed in list(s.ids.values()):
                             engine.on_upstream_error(failed, now)
-                        break
-                    ids = s.ids
-                    for data in got:
-                        token = ids.get(int.from_bytes(data[:2], "big"))  # the usual case
-                        if token is None:
-                            token = owner(s, data)  # unknown ID: the forwarder counts it
-                        if token is not None:
-                            on_upstream(token, data, now)
-                    if logs:  # warnings (rebinding) are logged without --log-queries too
-                        for line in engine.take_logs():
-                            log.info("%s", line)
-                    if len(got) < RECV_BATCH:
-                        break  # the socket is empty
-            self.dispatch()
+                        continue
+                    token = s.ids.get(int.from_bytes(data[:2], "big"))  # the usual case
+                    if token is None:
+                        token = owner(s, data)  # unknown ID: the forwarder counts it
+                    if token is not None:
+                        on_upstream(token, data, now)
+                if logs:  # warnings (rebinding) are logged without --log-queries too
+                    for line in engine.take_logs():
+                        log.info("%s", line)
+                self.dispatch()
+                await checkpoint()  # the client loops run between two rounds
 
     async def timer_loop(self) -> None:
         """Sleep until the engine's next deadline (moved earlier by dispatch); tick it."""
@@ -251,22 +255,6 @@ class UpstreamIO:
 
     def close(self) -> None:
         self.socks.close()
-
-
-def _recv_some(sock: socket.socket) -> list[bytes]:
-    """Up to RECV_BATCH datagrams with recv(2) (no recvmmsg); OSError only when the first
-    read fails otherwise than by blocking."""
-    got: list[bytes] = []
-    while len(got) < RECV_BATCH:
-        try:
-            got.append(sock.recv(65535))
-        except BlockingIOError:
-            break
-        except OSError:
-            if got:
-                break  # the error stays pending: the next read reports it
-            raise
-    return got
 
 
 def _reply(dest: object, data: bytes) -> None:

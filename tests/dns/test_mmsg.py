@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import errno
 import select
 import socket
 
 import pytest
 
-from lanctl.dns.mmsg import MsgBatch, RecvBatch
-from lanctl.dns.upstream_io import _recv_some
+from lanctl.dns.mmsg import MsgBatch
 
 pytestmark = pytest.mark.skipif(not MsgBatch.supported(), reason="no recvmmsg/sendmmsg")
 
@@ -99,65 +97,3 @@ def test_answer_queues_fast_replies_and_returns_the_rest() -> None:
     assert clients[0].recv(10) == b"answer"
     for s in [server, *clients]:
         s.close()
-
-
-def _connected_pair() -> tuple[socket.socket, socket.socket]:
-    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    for s in (a, b):
-        s.bind(("127.0.0.1", 0))
-    a.connect(b.getsockname())
-    b.connect(a.getsockname())
-    a.setblocking(False)
-    return a, b
-
-
-def _readable(sock: socket.socket) -> None:
-    select.select([sock], [], [], 2)
-
-
-def test_recv_batch_takes_up_to_size_whole_then_nothing() -> None:
-    ours, peer = _connected_pair()
-    with ours, peer:
-        batch = RecvBatch(size=4)
-        assert batch.recv(ours.fileno()) == []  # nothing waiting: would block
-        sent = [bytes([i]) * (1 + i * 9000) for i in range(6)]  # any UDP size arrives whole
-        for data in sent:
-            peer.send(data)
-        _readable(ours)
-        first = batch.recv(ours.fileno())
-        second = batch.recv(ours.fileno())
-        assert first == sent[:4] and second == sent[4:]
-        assert batch.recv(ours.fileno()) == []
-
-
-def test_recv_batch_reports_a_refused_port_then_reads_on() -> None:
-    gone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    gone.bind(("127.0.0.1", 0))
-    port = gone.getsockname()[1]
-    gone.close()  # nobody listens there now: the kernel answers ICMP port unreachable
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.connect(("127.0.0.1", port))
-        s.setblocking(False)
-        s.send(b"query")
-        select.select([s], [], [], 2)  # the error makes the socket readable
-        batch = RecvBatch(size=4)
-        with pytest.raises(OSError) as exc:
-            batch.recv(s.fileno())
-        assert exc.value.errno == errno.ECONNREFUSED
-        assert batch.recv(s.fileno()) == []  # reported once, then an empty socket
-
-
-def test_recv_some_without_recvmmsg_reads_until_it_would_block() -> None:
-    ours, peer = _connected_pair()
-    with ours, peer:
-        assert _recv_some(ours) == []
-        for data in (b"a", b"bb", b"ccc"):
-            peer.send(data)
-        _readable(ours)
-        deadline = 50
-        got: list[bytes] = []
-        while len(got) < 3 and deadline:  # loopback delivers at once; poll, never sleep
-            got += _recv_some(ours)
-            deadline -= 1
-        assert got == [b"a", b"bb", b"ccc"]
