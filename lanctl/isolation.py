@@ -37,7 +37,7 @@ import trio
 
 from lanctl.errors import LanctlError
 from lanctl.net.privileges import CAP_NET_BIND_SERVICE, current_capabilities
-from lanctl.service import JsonValue, ServeFn, ServiceHandle
+from lanctl.service import JsonValue, Kept, ServeFn, ServiceHandle
 
 log = logging.getLogger("lanctl")
 
@@ -192,26 +192,30 @@ class Isolation:
         """Start `serve` (the caller's `nursery.start` waits for ready) and keep it running."""
         record = self.records[name]
         forward: trio.TaskStatus[Any] | None = task_status
-        while True:
-            ready = _Ready(self, name, forward)
-            failure: BaseException | None = None
-            try:
-                await serve(cfg, task_status=ready)
-            except BaseException as exc:
-                if forward is not None and ready.handle is None:
-                    raise  # the first start-up failed: ends the process, as before
-                if not isolatable(exc):
-                    raise
-                failure = exc
-            else:
-                if forward is not None and ready.handle is None:
-                    return  # nursery.start reports "exited without calling started"
-            forward = None
-            self.handles.pop(name, None)
-            delay = self._failed(record, failure, ready.handle is not None)
-            if delay is None:
-                return
-            await trio.sleep(delay)
+        kept = Kept()  # what the service keeps open across its restarts (service.py)
+        try:
+            while True:
+                ready = _Ready(self, name, forward)
+                failure: BaseException | None = None
+                try:
+                    await serve(cfg, kept, task_status=ready)
+                except BaseException as exc:
+                    if forward is not None and ready.handle is None:
+                        raise  # the first start-up failed: ends the process, as before
+                    if not isolatable(exc):
+                        raise
+                    failure = exc
+                else:
+                    if forward is not None and ready.handle is None:
+                        return  # nursery.start reports "exited without calling started"
+                forward = None
+                self.handles.pop(name, None)
+                delay = self._failed(record, failure, ready.handle is not None)
+                if delay is None:
+                    return
+                await trio.sleep(delay)
+        finally:
+            kept.close()
 
     def _failed(
         self, record: ServiceRecord, exc: BaseException | None, was_ready: bool

@@ -42,6 +42,30 @@ class ServiceHandle(Protocol):
 ServeFn = Callable[..., Awaitable[None]]
 
 
+class Kept:
+    """The `ctx` of a supervised service: what it opens once and keeps across restarts
+    (isolation.py).  A service restarted after the privilege drop cannot open again what
+    only root may open (the root-owned SQLite lease store, for one); it finds it here."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, object] = {}
+        self._closers: list[Callable[[], None]] = []
+
+    def get(self, key: str) -> object | None:
+        return self._items.get(key)
+
+    def keep(self, key: str, value: object, close: Callable[[], None]) -> None:
+        """Keep `value` under `key`; `close` runs when the service stops for good."""
+        self._items[key] = value
+        self._closers.append(close)
+
+    def close(self) -> None:
+        """The service will not be started again: close what it kept (newest first)."""
+        while self._closers:
+            self._closers.pop()()
+        self._items.clear()
+
+
 # Where each service's adapter lives ("module:function"), imported only when it runs.
 SUBSYSTEMS: Final[dict[str, str]] = {
     "dns": "lanctl.dns.server:serve",

@@ -19,8 +19,8 @@ import trio.testing
 
 from lanctl.errors import FileSystemError, LanctlError
 from lanctl.isolation import Isolation, RestartPolicy, describe, isolatable, leaves
-from lanctl.service import ServiceHandle
-from tests.support.fake_services import FakeService
+from lanctl.service import Kept, ServiceHandle
+from tests.support.fake_services import FakeHandle, FakeService
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
@@ -277,3 +277,31 @@ def test_describe_and_isolatable() -> None:
 def test_policy_delay_doubles_up_to_the_cap() -> None:
     policy = RestartPolicy(first_delay=1.0, max_delay=30.0)
     assert [policy.delay(n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+
+
+def test_what_a_service_keeps_survives_its_restarts_and_closes_when_given_up() -> None:
+    """The `ctx` (service.Kept): opened once, found again by the restarted service (the
+    DHCP lease store, which only root may open), closed when the service is given up."""
+    seen: list[object] = []
+    closed: list[str] = []
+
+    async def serve(cfg: object, ctx: object = None, *, task_status: Any) -> None:
+        assert isinstance(ctx, Kept)
+        if ctx.get("store") is None:
+            ctx.keep("store", object(), lambda: closed.append("store"))
+        seen.append(ctx.get("store"))
+        task_status.started(FakeHandle("dhcp", len(seen)))
+        raise RuntimeError("fails at once")
+
+    iso = Isolation({}, ["dhcp"], RestartPolicy(max_failures=3))
+
+    async def scenario() -> None:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(iso.supervise, "dhcp", serve, None)
+        # the nursery ends when the service is given up (its only task returned)
+
+    with pytest.raises(BaseException) as exc:  # every service given up: LanctlError
+        run(scenario)
+    assert [type(e) for e in leaves(exc.value)] == [LanctlError]
+    assert len(seen) == 3 and seen[0] is seen[1] is seen[2]
+    assert closed == ["store"]

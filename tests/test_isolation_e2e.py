@@ -188,18 +188,10 @@ def test_tftp_keeps_serving_while_a_failed_dns_is_restarted_on_port_53(
             proc.wait()
 
 
-AS_NOBODY_XFAIL = (
-    "the restarted DHCP service opens the lease store again after the privilege drop, and "
-    "nobody cannot write the root-owned SQLite store ('attempt to write a readonly "
-    "database'): it is given up.  Needs the store opened once and handed to serve() "
-    "(the `ctx` argument) by lanctl/dhcp4/server.py"
-)
-
-
 @pytest.mark.skipif(os.geteuid() != 0, reason="port 67 and the user change need root")
 @pytest.mark.parametrize(
     "user",
-    ["", pytest.param("nobody", marks=pytest.mark.xfail(reason=AS_NOBODY_XFAIL, strict=True))],
+    ["", "nobody"],  # as nobody: the store kept open across the restart (dhcp4/keptstore.py)
     ids=["as-root", "as-nobody"],
 )
 def test_a_restarted_dhcp_service_reloads_its_leases_from_the_store(

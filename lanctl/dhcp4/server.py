@@ -30,7 +30,8 @@ from lanctl.dhcp4.engine import Dhcp4Engine
 from lanctl.dhcp4.filetables import FileTables
 from lanctl.dhcp4.handle import Dhcp4Handle
 from lanctl.dhcp4.ifaces import Interfaces, add_arp, addresses, local_interfaces
-from lanctl.dhcp4.leasewriter import LeaseFileWriter, open_store
+from lanctl.dhcp4.keptstore import store_for
+from lanctl.dhcp4.leasewriter import LeaseFileWriter
 from lanctl.dhcp4.relay import Forward, Relay, log_line, log_lines, routes
 from lanctl.dhcp4.scripting import LeaseScript
 from lanctl.dhcp4.selection import DhcpSelection, bound_device
@@ -307,7 +308,7 @@ async def serve(
         if cfg.dhcp4.dhcp_script
         else None
     )
-    backend, mirror = open_store(cfg)
+    backend, mirror, owned = store_for(cfg, ctx)  # kept across restarts (keptstore.py)
     engine = Dhcp4Engine(
         cfg.dhcp4,
         backend.all4(),
@@ -353,9 +354,10 @@ async def serve(
             if mirror is not None:
                 mirror.write(mirror.snapshot(engine, backend))
         finally:
-            if mirror is not None:
-                mirror.close()
-            backend.close()
+            if owned:
+                if mirror is not None:
+                    mirror.close()
+                backend.close()
             sock.close()
             if pinger is not None:
                 pinger.close()

@@ -58,7 +58,9 @@ class FakeHandle:
         return [f"fake stats: reloads {self.reloads}, stats calls {self.stats_calls}"]
 
 
-async def serve(cfg: object, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+async def serve(
+    cfg: object, ctx: object = None, *, task_status: Any = trio.TASK_STATUS_IGNORED
+) -> None:
     global BIND_ATTEMPTS
     BIND_ATTEMPTS += 1
     sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

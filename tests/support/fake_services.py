@@ -70,7 +70,9 @@ class FakeService:
         await self._requests.send((text, reply_send))
         return await reply_recv.receive()
 
-    async def serve(self, cfg: object, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    async def serve(
+        self, cfg: object, ctx: object = None, *, task_status: Any = trio.TASK_STATUS_IGNORED
+    ) -> None:
         self.starts.append(trio.current_time())
         mode = self.script.pop(0) if self.script else "ready"
         if mode == "fail-start":
