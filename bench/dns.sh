@@ -20,11 +20,11 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 DURATION=${DURATION:-10}
-[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 2; }
-for tool in dnsperf dnsmasq ip; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
-done
+bench_need_root "network namespaces"
+bench_need_tools dnsperf dnsmasq ip
 
 tag="lcdb$$"
 cli="$tag-cli"
@@ -32,46 +32,19 @@ srv="$tag-srv"
 up="$tag-up"
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
-pids=()
+BENCH_TMP=$tmp
 declare -A server_pid
+trap bench_cleanup EXIT
 
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    for ns in "$cli" "$srv" "$up"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-for ns in "$cli" "$srv" "$up"; do
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-done
-ip link add "${tag}a" netns "$cli" type veth peer name "${tag}b" netns "$srv"
-ip link add "${tag}c" netns "$srv" type veth peer name "${tag}d" netns "$up"
-ip -n "$cli" addr add 192.0.2.250/24 dev "${tag}a"
-ip -n "$srv" addr add 192.0.2.1/24 dev "${tag}b"
-ip -n "$srv" addr add 198.51.100.1/24 dev "${tag}c"
-ip -n "$up" addr add 198.51.100.53/24 dev "${tag}d"
-for pair in "$cli ${tag}a" "$srv ${tag}b" "$srv ${tag}c" "$up ${tag}d"; do
-    set -- $pair
-    ip -n "$1" link set "$2" up
-done
-
-wait_port() {  # namespace pid port
-    for _ in $(seq 75); do
-        if ip netns exec "$1" ss -Hlnu | awk '{print $4}' | grep -q ":$3\$"; then return 0; fi
-        kill -0 "$2" 2>/dev/null || { echo "bench: server on :$3 in $1 died" >&2; exit 1; }
-        sleep 0.2
-    done
-    echo "bench: port $3 never bound in $1" >&2
-    exit 1
-}
+netns_add "$cli" "$srv" "$up"
+veth_link "$cli" "${tag}a" 192.0.2.250/24 "$srv" "${tag}b" 192.0.2.1/24
+veth_link "$srv" "${tag}c" 198.51.100.1/24 "$up" "${tag}d" 198.51.100.53/24
 
 ip netns exec "$up" dnsmasq -k --no-resolv --no-hosts --listen-address=198.51.100.53 \
     --bind-interfaces --address=/fwd.example/203.0.113.10 --local-ttl=300 \
     --dns-forward-max=1000 --pid-file= --user=root --group=root \
     --log-facility="$tmp/up.log" --conf-file=/dev/null &
-pids+=($!)
+BENCH_PIDS+=($!)
 wait_port "$up" "$!" 53
 
 common() {  # port [extra line]
@@ -96,7 +69,7 @@ start_lanctl() {  # port [extra line]
     # shellcheck disable=SC2086  # LANCTL_PY may be "python3 wrapper.py" (profiling)
     PYTHONPATH=$PWD ip netns exec "$srv" ${LANCTL_PY:-python3 -m lanctl} dns serve \
         -C "$tmp/lanctl-$1.conf" &
-    pids+=($!)
+    BENCH_PIDS+=($!)
     server_pid[$1]=$!
     wait_port "$srv" "$!" "$1"
 }
@@ -105,7 +78,7 @@ start_dnsmasq() {  # port [extra line]
     common "$1" "${2:-}" >"$tmp/dnsmasq-$1.conf"
     ip netns exec "$srv" dnsmasq -k -C "$tmp/dnsmasq-$1.conf" --pid-file= --user=root \
         --group=root --log-facility="$tmp/dnsmasq-$1.log" &
-    pids+=($!)
+    BENCH_PIDS+=($!)
     server_pid[$1]=$!
     wait_port "$srv" "$!" "$1"
 }
@@ -119,18 +92,9 @@ for i in 1 2 3; do echo "host$i.lan.example A"; done >"$tmp/local.txt"
 echo "host2.lan.example AAAA" >>"$tmp/local.txt"
 for i in $(seq 100); do echo "n$i.fwd.example A"; done >"$tmp/fwd.txt"
 
-cpu_ticks() {  # pid -> utime + stime in clock ticks
-    sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
-}
-
-sys_ticks() {  # pid -> stime (kernel) in clock ticks
-    sed 's/.*) //' "/proc/$1/stat" | awk '{print $13}'
-}
-
 run() {  # port file [passes] -> "qps latency_ms lost cpu_us_per_query sys_us_per_query"
-    local out before after sys_before sys_after
-    before=$(cpu_ticks "${server_pid[$1]}")
-    sys_before=$(sys_ticks "${server_pid[$1]}")
+    local out user_before sys_before user_after sys_after
+    read -r user_before sys_before <<<"$(proc_cpu_ticks "${server_pid[$1]}")"
     if [ -n "${3:-}" ]; then
         out=$(timeout 60 ip netns exec "$cli" dnsperf -s 192.0.2.1 -p "$1" -d "$2" -n "$3" \
             -c 20 -q 200 -t 2 2>&1) || true
@@ -138,9 +102,9 @@ run() {  # port file [passes] -> "qps latency_ms lost cpu_us_per_query sys_us_pe
         out=$(timeout $((DURATION + 30)) ip netns exec "$cli" dnsperf -s 192.0.2.1 -p "$1" \
             -d "$2" -l "$DURATION" -c 20 -q 200 -t 2 2>&1) || true
     fi
-    after=$(cpu_ticks "${server_pid[$1]}")
-    sys_after=$(sys_ticks "${server_pid[$1]}")
-    echo "$out" | awk -v dur="$DURATION" -v ticks=$((after - before)) \
+    read -r user_after sys_after <<<"$(proc_cpu_ticks "${server_pid[$1]}")"
+    echo "$out" | awk -v dur="$DURATION" \
+        -v ticks=$((user_after + sys_after - user_before - sys_before)) \
         -v sticks=$((sys_after - sys_before)) -v hz="$(getconf CLK_TCK)" '
         /Queries completed:/ {done=$3}
         /Queries lost:/ {lost=$3}

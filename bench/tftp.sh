@@ -22,6 +22,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 SIZE_MB=${SIZE_MB:-100}
 RUNS=${RUNS:-3}
 PIN=${PIN:-}
@@ -33,10 +35,8 @@ case "$PIN" in
     "") ;;
     *) echo "bench: PIN is same or split" >&2; exit 2 ;;
 esac
-[ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces, port 69)" >&2; exit 2; }
-for tool in tftp curl atftp dnsmasq ip; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
-done
+bench_need_root "network namespaces, port 69"
+bench_need_tools tftp curl atftp dnsmasq ip
 
 tag="lctb$$"
 lsrv="$tag-l"   # lanctl, 192.0.2.1
@@ -44,29 +44,12 @@ dsrv="$tag-d"   # dnsmasq, 198.51.100.1
 cli="$tag-cli"  # the client: 192.0.2.2 and 198.51.100.2
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
-pids=()
+BENCH_TMP=$tmp
+trap bench_cleanup EXIT
 
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    for ns in "$lsrv" "$dsrv" "$cli"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-for ns in "$lsrv" "$dsrv" "$cli"; do
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-done
-ip link add "${tag}la" netns "$lsrv" type veth peer name "${tag}lb" netns "$cli"
-ip link add "${tag}da" netns "$dsrv" type veth peer name "${tag}db" netns "$cli"
-ip -n "$lsrv" addr add 192.0.2.1/24 dev "${tag}la"
-ip -n "$cli" addr add 192.0.2.2/24 dev "${tag}lb"
-ip -n "$dsrv" addr add 198.51.100.1/24 dev "${tag}da"
-ip -n "$cli" addr add 198.51.100.2/24 dev "${tag}db"
-for pair in "$lsrv ${tag}la" "$cli ${tag}lb" "$dsrv ${tag}da" "$cli ${tag}db"; do
-    set -- $pair
-    ip -n "$1" link set "$2" up
-done
+netns_add "$lsrv" "$dsrv" "$cli"
+veth_link "$lsrv" "${tag}la" 192.0.2.1/24 "$cli" "${tag}lb" 192.0.2.2/24
+veth_link "$dsrv" "${tag}da" 198.51.100.1/24 "$cli" "${tag}db" 198.51.100.2/24
 
 mkdir -m 755 "$tmp/root"
 head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$tmp/root/image"
@@ -84,32 +67,18 @@ log-facility=$tmp/lanctl.log
 quiet-tftp
 EOF
 
-wait_port() {  # namespace pid
-    for _ in $(seq 75); do
-        if ip netns exec "$1" ss -Hlnu | awk '{print $4}' | grep -q ':69$'; then return 0; fi
-        kill -0 "$2" 2>/dev/null || { echo "bench: server in $1 died" >&2; exit 1; }
-        sleep 0.2
-    done
-    echo "bench: port 69 never bound in $1" >&2
-    exit 1
-}
-
 read -r -a lanctl_py <<<"${LANCTL_PY:-python3 -m lanctl}"
 PYTHONPATH=$PWD ip netns exec "$lsrv" "${srv_pin[@]}" "${lanctl_py[@]}" tftp serve -C "$tmp/lanctl.conf" &
-pids+=($!)
+BENCH_PIDS+=($!)
 lanctl_pid=$!
-wait_port "$lsrv" "$!"
+wait_port "$lsrv" "$!" 69
 ip netns exec "$dsrv" "${srv_pin[@]}" dnsmasq -k --port=0 --enable-tftp --tftp-root="$tmp/root" \
     --pid-file= --user=root --group=root --log-facility="$tmp/dnsmasq.log" \
     --conf-file=/dev/null --quiet-tftp &
-pids+=($!)
+BENCH_PIDS+=($!)
 dnsmasq_pid=$!
-wait_port "$dsrv" "$!"
+wait_port "$dsrv" "$!" 69
 hz=$(getconf CLK_TCK)
-
-cpu_ticks() {  # pid -> "utime stime" of the whole process (all threads), in clock ticks
-    sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12, $13}'
-}
 
 client_cmd() {  # client host -> command line fetching into $tmp/out
     local out="$tmp/out" host=$2
@@ -129,12 +98,12 @@ once() {  # server client run: one timed fetch
     [ "$1" = dnsmasq ] && host=198.51.100.1 pid=$dnsmasq_pid
     cmd=$(client_cmd "$2" "$host")
     rm -f "$tmp/out"
-    c0=$(cpu_ticks "$pid")
+    c0=$(proc_cpu_ticks "$pid")
     t0=$(date +%s.%N)
     # bash's `time` gives the client's own CPU (user + sys) in seconds
     { TIMEFORMAT='%U %S'; time ip netns exec "$cli" "${cli_pin[@]}" sh -c "$cmd" >/dev/null 2>&1 || true; } 2>"$tmp/ctime"
     t1=$(date +%s.%N)
-    c1=$(cpu_ticks "$pid")
+    c1=$(proc_cpu_ticks "$pid")
     if cmp -s "$tmp/out" "$tmp/root/image"; then
         rate=$(echo "$bytes / 1000000 / ($t1 - $t0)" | bc -l)
     else

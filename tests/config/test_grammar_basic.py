@@ -1,4 +1,4 @@
-"""Tests for lanctl.config.grammar.basic: the forms dnsmasq 2.90 accepts and refuses.
+"""Tests for the basic, files and dns_tuning grammars: forms dnsmasq 2.90 accepts and refuses.
 
 Expected values were checked against `dnsmasq --test` where dnsmasq has an opinion.
 """
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lanctl.config.grammar import basic as g
+from lanctl.config import grammar as g
 from lanctl.errors import ConfigError, Where
 
 W = Where("/etc/dnsmasq.conf", 7, "test")

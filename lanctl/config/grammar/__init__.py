@@ -2,8 +2,8 @@
 
 Each function has the signature `(raw: str, where: Where) -> value` and raises
 `ConfigError(message, where)` on a malformed value.  The registry refers to them as
-`g.<name>`.  Split by area: basic scalars and lists, DNS records and servers, DHCP
-ranges/hosts/options and tags.
+`g.<name>`.  Split by area: basic scalars and lists, file options, DNS tuning, DNS
+records and servers, DHCP ranges/hosts/options and tags.
 """
 
 from __future__ import annotations
@@ -12,4 +12,6 @@ from lanctl.config.grammar.basic import *  # noqa: F403
 from lanctl.config.grammar.dhcp import *  # noqa: F403
 from lanctl.config.grammar.dhcp_option import *  # noqa: F403
 from lanctl.config.grammar.dns import *  # noqa: F403
+from lanctl.config.grammar.dns_tuning import *  # noqa: F403
+from lanctl.config.grammar.files import *  # noqa: F403
 from lanctl.config.grammar.tags import *  # noqa: F403

@@ -3,9 +3,9 @@
 Each parser is `(raw, where) -> value`, pure, and raises only `ConfigError(msg, where)`.
 Acceptance follows dnsmasq 2.90 (`dnsmasq --test` was the oracle): e.g. an empty number
 is 0 as in dnsmasq's `atoi_check`, lease times take s/m/h/d/w suffixes, "infinite" but not
-"infinity". Used by --port, --cache-size, the *-ttl options, --log-facility, --conf-dir,
---conf-script, --interface, --listen-address, --bogus-nxdomain, --cache-rr, --filter-rr,
---dumpmask, --fast-dns-retry, --dnssec-limits and the choice-valued flags.
+"infinity". Used by --port, --cache-size, the *-ttl options, --interface,
+--listen-address, --bogus-nxdomain, --dumpmask and the choice-valued flags. The file and
+log options are in `files`, RR type lists and DNS retry/limit values in `dns_tuning`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final
 
 from lanctl.config.lexer import quoted_chars
@@ -21,16 +20,9 @@ from lanctl.errors import ConfigError, Where
 
 __all__ = [
     "INFINITE",
-    "RR_TYPES",
-    "ConfDir",
-    "ConfScript",
     "choice",
     "comma_list",
-    "conf_dir",
-    "conf_script",
-    "dnssec_limits",
     "duration",
-    "fast_dns_retry",
     "flag",
     "hex_int",
     "interface_list",
@@ -38,13 +30,11 @@ __all__ = [
     "ip_or_none",
     "ip_prefix",
     "is_decimal",
-    "log_facility",
     "optional_ip_list",
     "optional_uint",
     "parse_ip",
     "path",
     "port",
-    "rr_types",
     "split_quoted",
     "text",
     "ttl",
@@ -59,48 +49,7 @@ UINT32_MAX: Final = 0xFFFFFFFF
 TTL_MAX: Final = 2**31 - 1  # RFC 2181 §8: TTLs are 31-bit
 IFNAMSIZ: Final = 16  # Linux: 15 characters plus the NUL
 
-# glibc's facilitynames[] (what dnsmasq searches, case-insensitively).
-_FACILITIES: Final = frozenset(
-    [
-        "kern",
-        "user",
-        "mail",
-        "daemon",
-        "auth",
-        "syslog",
-        "lpr",
-        "news",
-        "uucp",
-        "cron",
-        "authpriv",
-        "ftp",
-        "mark",
-        "security",
-    ]
-    + [f"local{i}" for i in range(8)]
-)
-
 _DURATION_FACTORS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-# RR type mnemonics dnsmasq 2.90 knows (its typestr table; IANA numbers). "NSAP_PTR" is
-# spelled with an underscore there.
-_RR_TEXT: Final = """
-A=1 NS=2 MD=3 MF=4 CNAME=5 SOA=6 MB=7 MG=8 MR=9 NULL=10 WKS=11 PTR=12 HINFO=13 MINFO=14
-MX=15 TXT=16 RP=17 AFSDB=18 X25=19 ISDN=20 RT=21 NSAP=22 NSAP_PTR=23 SIG=24 KEY=25 PX=26
-GPOS=27 AAAA=28 LOC=29 NXT=30 EID=31 NIMLOC=32 SRV=33 ATMA=34 NAPTR=35 KX=36 CERT=37 A6=38
-DNAME=39 SINK=40 OPT=41 APL=42 DS=43 SSHFP=44 IPSECKEY=45 RRSIG=46 NSEC=47 DNSKEY=48
-DHCID=49 NSEC3=50 NSEC3PARAM=51 TLSA=52 SMIMEA=53 HIP=55 NINFO=56 RKEY=57 TALINK=58 CDS=59
-CDNSKEY=60 OPENPGPKEY=61 CSYNC=62 ZONEMD=63 SVCB=64 HTTPS=65 SPF=99 UINFO=100 UID=101
-GID=102 UNSPEC=103 NID=104 L32=105 L64=106 LP=107 EUI48=108 EUI64=109 TKEY=249 TSIG=250
-IXFR=251 AXFR=252 MAILB=253 MAILA=254 ANY=255 URI=256 CAA=257 AVC=258 DOA=259
-AMTRELAY=260 RESINFO=261 TA=32768 DLV=32769
-"""
-RR_TYPES: Final = {
-    name: int(number) for name, _, number in (pair.partition("=") for pair in _RR_TEXT.split())
-}
-RR_TYPES_BY_NUMBER: Final = {num: name for name, num in RR_TYPES.items()}
-
-# Characters dnsmasq's config reader un-escapes inside double quotes.
 
 
 def is_decimal(text: str) -> bool:
@@ -298,42 +247,6 @@ def ip_prefix(raw: str, where: Where) -> IPNetwork:
     return ipaddress.ip_network((addr, length), strict=False)
 
 
-def rr_types(raw: str, where: Where) -> tuple[str, ...]:
-    """Comma-separated RR types by mnemonic (any case) or decimal number (--cache-rr).
-
-    Names are normalised to upper case; numbers become the mnemonic when one is known,
-    otherwise "TYPE<n>". dnsmasq refuses the RFC 3597 "TYPE123" spelling, so lanctl does
-    too. Empty items are ignored, as in dnsmasq.
-    """
-    out: list[str] = []
-    for item in _split(raw):
-        if not item:
-            continue
-        if is_decimal(item):
-            number = int(item)
-            if number > 0xFFFF:
-                raise ConfigError(f'bad RR type "{item}"', where)
-            out.append(RR_TYPES_BY_NUMBER.get(number, f"TYPE{number}"))
-        elif item.upper() in RR_TYPES:
-            out.append(item.upper())
-        else:
-            raise ConfigError(f'bad RR type "{item}"', where)
-    return tuple(out)
-
-
-def log_facility(raw: str, where: Where) -> str:
-    """ "-" (stderr), a file name (anything containing "/"), or a syslog facility name.
-
-    Facility names are matched case-insensitively and returned in lower case.
-    """
-    value = raw.strip()
-    if value == "-" or "/" in value:
-        return value
-    if value.lower() in _FACILITIES:
-        return value.lower()
-    raise ConfigError("bad log facility", where)
-
-
 _STRTOL: Final = re.compile(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\Z")
 
 
@@ -379,84 +292,3 @@ def choice(*words: str, ignore_case: bool = False) -> Callable[[str, Where], str
 
     parse.__name__ = parse.__qualname__ = f"choice({label})"
     return parse
-
-
-@dataclass(frozen=True, slots=True)
-class ConfDir:
-    """--conf-dir: read every file of `path`, filtered by suffix.
-
-    `include` are the suffixes a file must end with (given as "*.conf"; stored without
-    the "*"); `exclude` are the suffixes that skip a file. `path` "" means the option
-    does nothing (dnsmasq accepts "--conf-dir=").
-    """
-
-    path: str
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-
-def conf_dir(raw: str, where: Where) -> ConfDir:
-    """ "dir[,.bak][,*.conf]...": suffixes to skip, or with "*" the only ones to read."""
-    directory, *rest = _split(raw)
-    include: list[str] = []
-    exclude: list[str] = []
-    for item in rest:
-        if not item or item == "*":  # dnsmasq: a bare "*" is a no-op
-            continue
-        if item.startswith("*"):
-            include.append(item[1:])
-        else:
-            exclude.append(item)
-    return ConfDir(directory, tuple(include), tuple(exclude))
-
-
-@dataclass(frozen=True, slots=True)
-class ConfScript:
-    """--conf-script: a program whose standard output is read as a configuration file."""
-
-    path: str
-    args: tuple[str, ...] = ()
-
-
-def conf_script(raw: str, where: Where) -> ConfScript:
-    """ "file arg1 arg2": split on whitespace (dnsmasq hands the whole text to popen)."""
-    parts = raw.split()
-    if not parts:
-        raise ConfigError("missing script name", where)
-    return ConfScript(parts[0], tuple(parts[1:]))
-
-
-FAST_RETRY_DELAY: Final = 1000  # ms, dnsmasq's default initial retry delay
-FAST_RETRY_TIME: Final = 10000  # ms, how long retries continue by default
-FAST_RETRY_MIN: Final = 50  # ms, dnsmasq refuses smaller delays
-
-
-def fast_dns_retry(raw: str, where: Where) -> tuple[int, int]:
-    """ "[delay-ms[,total-ms]]" -> (delay, total); "" -> (1000, 10000)."""
-    if raw.strip() == "":
-        return (FAST_RETRY_DELAY, FAST_RETRY_TIME)
-    items = _split(raw)
-    if len(items) > 2:
-        raise ConfigError("bad fast-dns-retry", where)
-    delay = _digits(items[0], where, "bad fast-dns-retry delay", UINT32_MAX)
-    if delay < FAST_RETRY_MIN:
-        raise ConfigError(f"fast-dns-retry delay must be at least {FAST_RETRY_MIN} ms", where)
-    total = FAST_RETRY_TIME
-    if len(items) == 2:
-        total = _digits(items[1], where, "bad fast-dns-retry time", UINT32_MAX)
-    return (delay, total)
-
-
-DNSSEC_LIMITS: Final = 4  # fails per RRset, crypto work, sub-queries, NSEC3 iterations
-
-
-def dnssec_limits(raw: str, where: Where) -> tuple[int, ...]:
-    """Up to four limits; returns exactly four, -1 meaning "keep the default".
-
-    As in dnsmasq, 0 or an empty item keeps the default and items after the fourth are
-    ignored without being checked.
-    """
-    items = _split(raw)[:DNSSEC_LIMITS]
-    limits = [_digits(item, where, f'bad dnssec limit "{item}"', 2**31 - 1) for item in items]
-    limits = [v if v != 0 else -1 for v in limits]
-    return tuple(limits + [-1] * (DNSSEC_LIMITS - len(limits)))

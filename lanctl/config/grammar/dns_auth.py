@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from lanctl.config.grammar.basic import ip_or_none, is_decimal, parse_ip, uint
-from lanctl.config.grammar.dns_records import _iface_family, canonical_name, parse_hex_bytes
+from lanctl.config.grammar.dns_records import canonical_name, parse_hex_bytes
+from lanctl.config.grammar.dns_synth import _iface_family
 from lanctl.errors import ConfigError, Where
 
 __all__ = [
