@@ -83,8 +83,15 @@ def _stale(view: ConsumerView) -> int | None:
     return 86400 if value is None else value
 
 
+def _in_config_order(view: ConsumerView, *names: str) -> tuple[object, ...]:
+    """The values of several repeatable options in configuration order, as dnsmasq keeps
+    --server and --rev-server in one list (its start-up log lines show that order)."""
+    found = {id(p) for name in names for p in view.occurrences(name)}
+    return tuple(p.value for p in view._values if id(p) in found)
+
+
 def build_dns(view: ConsumerView) -> DnsCfg:
-    servers = tuple(view.all("server")) + tuple(view.all("local")) + tuple(view.all("rev-server"))
+    servers = _in_config_order(view, "server", "rev-server") + tuple(view.all("local"))
     return DnsCfg(
         port=_one(view, "port", 53),
         no_hosts=view.has("no-hosts"),

@@ -3,9 +3,10 @@
 cachesize.bind, insertions.bind, evictions.bind, misses.bind, hits.bind and auth.bind answer
 counters; version.bind the version; servers.bind one string per upstream server (the
 engine's resolver renders it).  Split out of engine.py; the engine supplies the values.
-Other class CHAOS names under "bind" or "server" (and all of them with --no-ident) are
+Other class CHAOS names under "bind" or "server" (all of them with --no-ident) are
 answered NOTIMP, not authoritative, logging "config NAME is not implemented (EDE: unknown)"
-(dnsmasq 2.90 on the wire: it never forwards those; no EDE option in the reply).
+(dnsmasq 2.90 on the wire: it never forwards those; no EDE option in the reply).  Other
+CHAOS names are forwarded like any question, with --no-ident too (dnsmasq 2.90).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ class Delivery:
     def _done(self, done: Done, now: float) -> None:
         """_deliver, after the server's statistics; with --log-queries=extra the lines get
         the prefix of the query that was forwarded (querylog.py)."""
-        if done.server is not None and done.body is not None:
+        if done.server is not None and done.body is not None and not done.pending.tcp:
             self.server_stats.answered(done.server, done.body.rcode, now - done.pending.started)
         if not self.log_ids:
             self._deliver(done, now)
@@ -69,10 +69,7 @@ class Delivery:
         if self._refreshing:
             self._refreshing.discard(p.key)
         if self._probes and p.key in self._probes:  # a loop-detection query ended
-            self._probes.discard(p.key)
-            if body is None:  # nor to count: dnsmasq's servers.bind ignores these
-                for server in p.servers:
-                    self.fwd.failed[server] = max(0, self.fwd.failed.get(server, 0) - 1)
+            self._probes.discard(p.key)  # no answer to deliver (timeouts count no failure)
             return
         if body is None:
             self.counters["servfail"] += 1

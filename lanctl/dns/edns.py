@@ -14,8 +14,13 @@ wire against a recording upstream, tests/dns/test_edns_e2e.py):
 - --add-subnet: RFC 7871 §6 ECS (option 8): family, source prefix, scope 0, the address
   cut to the prefix (the fixed address when one is configured, else the client's);
   a client-supplied ECS is kept unless --strip-subnet, which also makes ours replace it.
-- Order: MAC, CPE id, Umbrella, ECS, after the client's own options (COOKIE, PADDING and
-  TCP-KEEPALIVE are hop-by-hop, RFC 7873 §5.1/RFC 7830/RFC 7828: never passed on).
+- Order: MAC, CPE id, Umbrella, ECS, after the client's own options, which are passed on
+  as dnsmasq 2.90 does, COOKIE and PADDING included (checked on the wire).  Not copied:
+  dnsmasq then loses a zero-length option that is the client's last one (an empty NSID).
+- Without any of those options (`passthrough_opt`), dnsmasq 2.90 passes the client's OPT
+  options on verbatim and in order (COOKIE, PADDING, NSID, ECS, 65001, anything), with the
+  DO bit and UDP size min(client's size, --edns-packet-max), at least 512 (on the wire,
+  tests/dns/test_edns_compat.py).  Queries without EDNS are not changed here.
 Replies that depend on the client (MAC, Umbrella, ECS with a client-derived address) are not
 cached, as dnsmasq does not cache them.
 """
@@ -29,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from lanctl.dns.wire import HEADER, QType, skip_name
+from lanctl.dns.wire import HEADER, QType, Query, encode_opt, skip_name
 from lanctl.errors import DecodeError
 
 MAC: Final = 65001  # dnsmasq EDNS0_OPTION_MAC
@@ -37,7 +42,6 @@ DEVICE_ID: Final = 65073  # Nominum device id: --add-mac=base64|text
 CPE_ID: Final = 65074  # Nominum CPE id: --add-cpe-id
 UMBRELLA: Final = 20292  # Cisco Umbrella / OpenDNS
 ECS: Final = 8  # RFC 7871 client subnet
-HOP_BY_HOP: Final = frozenset((10, 11, 12))  # COOKIE, TCP-KEEPALIVE, PADDING
 _OPT_FIXED: Final = struct.Struct("!HHIH")
 
 Options = list[tuple[int, bytes]]
@@ -78,6 +82,29 @@ class ClientInfoPolicy:
         v4 = getattr(s, "v4_addr", None) is not None or getattr(s, "v4_len", 0) == 0
         v6 = getattr(s, "v6_addr", None) is not None or getattr(s, "v6_len", 0) == 0
         return v4 and v6
+
+
+def upstream_size(q: Query, edns_max: int) -> int:
+    """The UDP size offered upstream for a client's query: dnsmasq 2.90 offers the client's
+    own size when smaller than --edns-packet-max (never under 512)."""
+    size = q.edns_size
+    return size if 0 < size < edns_max else edns_max
+
+
+def passthrough_opt(data: bytes, q: Query, edns_max: int) -> bytes | None:
+    """The OPT record to send upstream for an EDNS query without client-info options: the
+    client's options and size (see upstream_size); None when that is the forwarder's own
+    record (no options, size >= `edns_max`)."""
+    size = q.edns_size if q.edns_size < edns_max else edns_max
+    if len(data) == q.question_end + 11 and size == edns_max:
+        return None  # a lone OPT with no options (the common case): the default record
+    try:
+        options = encode_options(query_options(data, q.question_end))
+    except DecodeError:
+        options = b""
+    if not options and size == edns_max:
+        return None
+    return encode_opt(max(size, 512), q.do, options)
 
 
 def query_options(data: bytes, question_end: int) -> Options:
@@ -166,9 +193,7 @@ class ClientInfo:
         out = [
             (code, value)
             for code, value in client
-            if code not in HOP_BY_HOP
-            and not (code == MAC and p.strip_mac)
-            and not (code == ECS and p.strip_subnet)
+            if not (code == MAC and p.strip_mac) and not (code == ECS and p.strip_subnet)
         ]
         codes = {code for code, _ in out}
         if p.add_mac is not None and mac is not None:

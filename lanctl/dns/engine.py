@@ -11,7 +11,7 @@ Rules / theory of operation:
   QUERY get NOTIMP (RFC 1035 §4.1.1; dnsmasq answers REFUSED).
 - Class IN questions are answered from `LocalData` (see local.py for the precedence);
   what local data cannot answer goes through the filters, then the cache, then upstream
-  (class IN only; resolver.py); with no upstream server for the name dnsmasq answers REFUSED with
+  (any class, as dnsmasq; resolver.py); with no upstream server dnsmasq answers REFUSED with
   EDE 14 "not ready": so do we.  A forwarded query returns FORWARDED (b""): its answer comes
   later, from `on_upstream`/`on_upstream_error`/`on_timer`, as (dest, bytes) in
   `take_actions()` together with the upstream sends and socket closes for the adapter.
@@ -19,8 +19,8 @@ Rules / theory of operation:
   the stored reply body with the client's ID and question, TTLs patched once a second.
 - Class CHAOS TXT/ANY for cachesize.bind, insertions.bind, evictions.bind, misses.bind,
   hits.bind, auth.bind, servers.bind and version.bind answer statistics, as dnsmasq does
-  (chaos.py); other CHAOS names under bind/server: NOTIMP.
-  Other classes: REFUSED (dnsmasq forwards them).
+  (chaos.py); other CHAOS names under bind/server: NOTIMP; other CHAOS names and other
+  classes are forwarded, as dnsmasq 2.90 does.  TCP queries count apart (stats.tcp_counted).
 - --log-queries: no fast path (every query is logged); =extra prefixes each query's lines
   with its serial and the client's address/port (querylog.py).
 - Answers are rendered once and memoised by (lowercased qname, qtype, qclass); a hit costs
@@ -59,7 +59,7 @@ from lanctl.dns.plainfwd import SENT
 from lanctl.dns.querylog import QueryLog, with_prefix
 from lanctl.dns.resolver import FORWARDED, Resolver
 from lanctl.dns.rules import server_wins
-from lanctl.dns.stats import engine_lines, engine_stats
+from lanctl.dns.stats import engine_lines, engine_stats, tcp_counted
 from lanctl.dns.upstreams import Routes
 from lanctl.dns.wire import (
     AA,
@@ -122,7 +122,7 @@ class DnsEngine:
             (
                 "queries", "hits", "local_answers", "nxdomain", "nodata", "refused", "formerr",
                 "notimp", "servfail", "dropped", "truncated", "tcp_queries", "cache_hits",
-                "forwarded", "filtered", "rebind_blocked",
+                "forwarded", "filtered", "rebind_blocked", "tcp_hits", "tcp_forwarded",
             ),
             0,
         )  # fmt: skip
@@ -170,9 +170,8 @@ class DnsEngine:
         query arrived on, when known (--localise-queries).  Never raises for bad input."""
         if transport == "udp":
             fast = self.fast_query(data, now)
-            if fast is not None:
-                return fast
-        return self.full_query(data, peer, now, transport, dest, net)
+            return fast if fast is not None else self.full_query(data, peer, now, "udp", dest, net)
+        return tcp_counted(self.counters, self.fwd, self.full_query, data, peer, now, dest, net)
 
     def _full_query(
         self,
@@ -209,7 +208,7 @@ class DnsEngine:
             r = self._by_net.get((key, net)) or self._resolve(q, key, net)
         if r.rotor is not None:
             r = r.rotor.step()
-        if r is self._refused and q.qclass == QClass.IN:  # memoised too: "not local"
+        if r is self._refused:  # memoised too: "not local"; any class (dnsmasq forwards CH/HS)
             return self.resolver.query(data, q, peer, now, transport, dest)
         rcode = r.flags & 0xF
         opt = self._opts[(q.do, rcode == Rcode.REFUSED)] if q.edns_size else b""
@@ -322,7 +321,7 @@ class DnsEngine:
                 which = CHAOS.get(q.qname_lower)
                 if which is not None:
                     return self._chaos(which)
-            if reserved(q.qname_lower) or self.cfg.no_ident:
+            if reserved(q.qname_lower):
                 return NOT_IMPLEMENTED  # chaos.py: unknown *.bind / *.server, --no-ident
         return self._refused
 
@@ -339,8 +338,8 @@ class DnsEngine:
             "cachesize": self.cfg.cache_size,
             "insertions": self.cache.insertions,
             "evictions": self.cache.evictions,
-            "misses": self.counters["forwarded"],
-            "hits": self.counters["hits"] + self.fast_hits,
+            "misses": self.counters["forwarded"] - self.counters["tcp_forwarded"],  # stats.py
+            "hits": self.counters["hits"] + self.fast_hits - self.counters["tcp_hits"],
             "auth": 0,
         }
         return chaos_answer(which, self.version, servers, values)

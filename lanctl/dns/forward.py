@@ -10,7 +10,11 @@ dnsmasq behaviour: --dns-forward-max bounds the table (further queries are dropp
 --strict-order tries servers in order, the default starts with the last server that answered,
 --all-servers sends to every server at once; a SERVFAIL/REFUSED reply or an ICMP error moves
 the query to the next server; a client retrying the same query (same ID) moves it on too;
---fast-dns-retry resends after a delay with exponential backoff for a while.  A truncated
+--fast-dns-retry resends after a delay with exponential backoff for a while.  The per-server
+`failed` counter (servers.bind, SIGUSR1) counts SERVFAIL and REFUSED replies only, as
+dnsmasq 2.90's does (on the wire: timeouts, ICMP errors and send errors count 0).  Queries
+a TCP client asked first stay out of sent/retried/failed: dnsmasq's TCP children count their
+own upstream queries, and those counts never reach the parent's lines (stats.py).  A truncated
 (TC) reply is asked again over TCP when a TCP client waits for it (RFC 7766 §5).  dnsmasq drops
 a query after TIMEOUT (10 s); we answer SERVFAIL then (RELIABILITY.md §3a).
 """
@@ -90,6 +94,7 @@ class Pending:
     failed: set[int] = field(default_factory=set)
     truncated: Body | None = None  # the TC=1 UDP reply while the TCP retry runs
     opt: bytes | None = None  # OPT record to send instead of ours (edns.py client info)
+    tcp: bool = False  # asked by a TCP client first: not in the per-server counters (dnsmasq)
 
 
 @fast_init
@@ -190,12 +195,17 @@ class Forwarder:
     def _send_next(self, p: Pending, now: float, tcp_to: Upstream | None = None) -> None:
         if tcp_to is not None:
             server = tcp_to
+            if p.tcp:
+                self.sent[server] = self.sent.get(server, 0) - 1  # uncounted (added below)
         else:
             server = p.servers[p.next_index % len(p.servers)]
             p.next_index += 1
             p.sent += 1
-            if p.sent > 1 and not self.policy.all_servers:
-                self.retried[server] = self.retried.get(server, 0) + 1
+            if p.sent > 1:
+                if p.tcp:  # uncounted, the count below included (see mark_tcp)
+                    self.sent[server] = self.sent.get(server, 0) - 1
+                elif not self.policy.all_servers:
+                    self.retried[server] = self.retried.get(server, 0) + 1
         rng, taken = self.rng, self.id_taken
         qid = rng.getrandbits(16)
         if taken is not None and taken(server, qid):
@@ -248,7 +258,8 @@ class Forwarder:
             self._send_next(p, now, tcp_to=server)
             return None
         if body.rcode in (Rcode.SERVFAIL, Rcode.REFUSED):
-            self.failed[server] = self.failed.get(server, 0) + 1
+            if not p.tcp:
+                self.failed[server] = self.failed.get(server, 0) + 1
             p.failed.add(token)
             if self._can_move_on(p):
                 self._send_next(p, now)
@@ -265,8 +276,7 @@ class Forwarder:
         if p is None:
             return None
         _, server = p.attempts[token]
-        self.failed[server] = self.failed.get(server, 0) + 1
-        p.failed.add(token)
+        p.failed.add(token)  # not in `failed`: dnsmasq counts only SERVFAIL/REFUSED replies
         if p.truncated is not None:  # the TCP retry failed: pass the truncated reply on
             return self._finish(p, p.truncated, server)
         if self._can_move_on(p):
@@ -309,9 +319,7 @@ class Forwarder:
         done: list[Done] = []
         for p in list(self._pending.values()):
             if p.deadline <= now:
-                self.counters["timeouts"] += 1
-                for _, server in p.attempts.values():
-                    self.failed[server] = self.failed.get(server, 0) + 1
+                self.counters["timeouts"] += 1  # not a per-server failure (dnsmasq)
                 done.append(self._finish(p, None, None))
                 continue
             if p.retry_at is not None and p.retry_at <= now:
@@ -323,6 +331,16 @@ class Forwarder:
                 nxt = now + p.retry_delay
                 p.retry_at = nxt if nxt - p.started <= total else None
         return done
+
+    def mark_tcp(self, sends_before: int) -> None:
+        """The query just submitted (the newest in flight) came from a TCP client: its sends
+        leave the per-server counters, the first ones (from `sends_before` on) at once.
+        Off the UDP path: stats.tcp_counted calls it for TCP queries only."""
+        p = self._pending[next(reversed(self._pending))]
+        p.tcp = True
+        for send in self.sends[sends_before:]:
+            if self._tokens.get(send.token) is p:
+                self.sent[send.server] = self.sent.get(send.server, 0) - 1
 
     def is_open(self, token: int) -> bool:
         """Whether `token`'s upstream query still waits for a reply."""

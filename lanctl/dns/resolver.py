@@ -1,6 +1,6 @@
 """The upstream half of the DNS engine: filters, cache, forwarder, and answers from upstream.
 
-Called by `DnsEngine.on_query` for class-IN questions local data does not answer.  Order
+Called by `DnsEngine.on_query` for questions (any class) local data does not answer.  Order
 (ARCHITECTURE §2.7): query filters (filters.py), the --server/--local route (upstreams.py;
 local-only names: NXDOMAIN; no server: REFUSED + EDE 14 as dnsmasq), the cache (cache.py),
 then the forwarder (forward.py).  Replies from upstream (filters, rebinding check, cache,
@@ -32,7 +32,13 @@ from lanctl.config.model import DnsCfg
 from lanctl.dns import reply as rpl
 from lanctl.dns.cache import Cache, CachePolicy
 from lanctl.dns.delivery import REFRESH, TCP_LIMIT, Delivery
-from lanctl.dns.edns import ClientInfo, ClientInfoPolicy, query_options
+from lanctl.dns.edns import (
+    ClientInfo,
+    ClientInfoPolicy,
+    passthrough_opt,
+    query_options,
+    upstream_size,
+)
 from lanctl.dns.filters import FilterPolicy, Filters
 from lanctl.dns.forward import Forwarder, ForwardPolicy, Send, Waiter
 from lanctl.dns.loopdetect import LoopDetect
@@ -147,7 +153,7 @@ class Resolver(Delivery):
         transport: str,
         dest: object,
     ) -> bytes | None:
-        """Filters, cache, then the forwarder, for a class-IN question local data left alone."""
+        """Filters, cache, then the forwarder, for a question local data left alone (any class)."""
         c = self.counters
         name = name_text(q.qname) if self.log_queries else ""
         if self.log_queries:
@@ -195,7 +201,12 @@ class Resolver(Delivery):
         assert not isinstance(route, str)
         route_tag = str(id(route)).encode()
         fkey = ckey + (b"\x01" if q.flags & CD else b"\x00") + route_tag
-        up_opt = self._client_opt(data, q, str(peer[0])) if self.client_info.active else None
+        if self.client_info.active:
+            up_opt: bytes | None = self._client_opt(data, q, str(peer[0]))
+        elif q.edns_size:  # dnsmasq passes the client's options and size on (edns.py)
+            up_opt = passthrough_opt(data, q, self.edns_max)
+        else:
+            up_opt = None
         if up_opt is not None:
             fkey += up_opt  # queries with other client info are not coalesced with this one
         stale = None
@@ -275,7 +286,7 @@ class Resolver(Delivery):
         if self.client_info.policy.add_mac is not None and self.mac_of is not None:
             mac = self.mac_of(addr)
         options = self.client_info.options(client, addr, mac)
-        return encode_opt(self.fwd.policy.edns_size, q.do, options)
+        return encode_opt(upstream_size(q, self.fwd.policy.edns_size), q.do, options)
 
     # ---- upstream events ---------------------------------------------------------
 

@@ -9,16 +9,22 @@ allocator; lanctl has no such pool and does not print the line (made-up numbers 
 mislead).  With --log-queries the cache dump follows (cachedump.py).
 Also the engine's counters as the control socket shows them (`engine_stats`); the fast path
 counts its answers itself and they are added here rather than per packet.
-Known differences: dnsmasq answers TCP queries in child processes whose counts never reach
-the parent, lanctl counts them; its "failed" counts send errors only (not SERVFAIL/REFUSED
-replies, timeouts or ICMP errors, which lanctl's connected sockets see), lanctl's
-Forwarder.failed counts all of those; insertions count replies here, records in dnsmasq.
+TCP: dnsmasq answers TCP queries in child processes whose counts never reach the parent
+(checked: TCP queries, local, cached or forwarded, are missing from "queries forwarded /
+answered locally" and from hits.bind/misses.bind, while the cache insertions they cause are
+counted).  lanctl counts them apart (`tcp_counted`: tcp_hits, tcp_forwarded) and leaves them
+out of those lines and names as dnsmasq does; the control socket's totals still hold them.
+The per-server lines leave out upstream queries a TCP client started (forward.py).
+Known differences: "failed" counts SERVFAIL/REFUSED replies in both (not
+timeouts, ICMP or send errors); a query that could not be sent counts as "sent" here, not
+in dnsmasq; insertions count replies here, records in dnsmasq.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from lanctl.dns.cache import Cache
 from lanctl.dns.fastpath import FastPath
@@ -128,11 +134,34 @@ def engine_lines(
     counters: Mapping[str, int], cache: Cache, fast: FastPath, cache_size: int, tcp: str | None
 ) -> list[str]:
     """DnsEngine.log_stats() up to the server lines; `tcp`: the adapter's TCP line."""
-    answered = counters["hits"] + fast.hits
+    answered = counters["hits"] + fast.hits - counters["tcp_hits"]
+    forwarded = counters["forwarded"] - counters["tcp_forwarded"]  # dnsmasq: UDP only
     lines = head_lines(
-        int(time.time()), cache_size, cache.evictions, cache.insertions, counters["forwarded"],
-        answered,
-    )  # fmt: skip
+        int(time.time()), cache_size, cache.evictions, cache.insertions, forwarded, answered
+    )
     if tcp is not None:
         lines.append(tcp)
     return lines
+
+
+def tcp_counted(
+    counters: dict[str, int],
+    fwd: Forwarder,
+    full_query: Callable[..., bytes | None],
+    data: bytes,
+    peer: Any,
+    now: float,
+    dest: object,
+    net: object,
+) -> bytes | None:
+    """Answer a TCP query with `full_query`, adding what it counted as answered or forwarded
+    to tcp_hits / tcp_forwarded as well (dnsmasq's SIGUSR1 totals leave TCP queries out);
+    an upstream query it started stays out of the per-server counters (Forwarder.mark_tcp)."""
+    hits, forwarded = counters["hits"], counters["forwarded"]
+    started, sends = fwd.counters["forwarded"], len(fwd.sends)
+    reply = full_query(data, peer, now, "tcp", dest, net)
+    if fwd.counters["forwarded"] != started:
+        fwd.mark_tcp(sends)
+    counters["tcp_hits"] += counters["hits"] - hits
+    counters["tcp_forwarded"] += counters["forwarded"] - forwarded
+    return reply

@@ -84,17 +84,18 @@ def test_client_options_kept_replaced_or_stripped_as_dnsmasq() -> None:
     client = [CLIENT_ECS, COOKIE, CLIENT_MAC]
     ecs, mac = "0008000800011900c0000280", "fde90006020000000001"
     ours_ecs, ours_mac = "0008000700011800c00002", "fde90006020000000101"
-    # Kept (cookie dropped: hop by hop); ours not added over the client's.
-    assert opts(ClientInfoPolicy(add_subnet=v4(None, 24)), client) == ecs + mac
-    assert opts(ClientInfoPolicy(add_mac=""), client) == ecs + mac
-    assert opts(ClientInfoPolicy(strip_subnet=True), client) == mac
-    assert opts(ClientInfoPolicy(strip_mac=True), client) == ecs
+    cookie = "000a00080000000000000000"
+    # Kept, the cookie too (dnsmasq 2.90); ours not added over the client's.
+    assert opts(ClientInfoPolicy(add_subnet=v4(None, 24)), client) == ecs + cookie + mac
+    assert opts(ClientInfoPolicy(add_mac=""), client) == ecs + cookie + mac
+    assert opts(ClientInfoPolicy(strip_subnet=True), client) == cookie + mac
+    assert opts(ClientInfoPolicy(strip_mac=True), client) == ecs + cookie
     assert opts(ClientInfoPolicy(add_subnet=v4(None, 24), strip_subnet=True), client) == (
-        mac + ours_ecs
+        cookie + mac + ours_ecs
     )
-    assert opts(ClientInfoPolicy(add_mac="", strip_mac=True), client) == ecs + ours_mac
+    assert opts(ClientInfoPolicy(add_mac="", strip_mac=True), client) == ecs + cookie + ours_mac
     # base64/text use another code: the client's 65001 stays and ours is added.
-    assert opts(ClientInfoPolicy(add_mac="text"), client).startswith(ecs + mac + "fe31")
+    assert opts(ClientInfoPolicy(add_mac="text"), client).startswith(ecs + cookie + mac + "fe31")
 
 
 def test_no_mac_known_no_mac_option_and_ipv6_ecs() -> None:

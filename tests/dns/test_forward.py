@@ -194,7 +194,7 @@ def test_servfail_and_icmp_errors_fail_over_then_give_up() -> None:
     assert s2.server == A54
     done = f.on_error(s2.token, 0.2)
     assert done is not None and done.body is None  # everything failed: SERVFAIL
-    assert f.failed == {A53: 1, A54: 1}
+    assert f.failed == {A53: 1}  # dnsmasq: SERVFAIL/REFUSED replies count, ICMP errors not
 
 
 def test_default_order_prefers_last_good_server_strict_does_not() -> None:
@@ -347,10 +347,15 @@ def test_engine_servers_bind_lists_sent_and_failed() -> None:
     e = engine()
     e.on_query(query("a.example", 1), ("c", 1), 0.0, dest="a")
     (send,), _, _ = e.take_actions()
-    e.on_upstream_error(send.token, 0.1)
+    e.on_upstream_error(send.token, 0.1)  # an ICMP error: not a failure for dnsmasq
+    e.on_query(query("b.example", 1), ("c", 1), 0.2, dest="a")
+    (send,), _, _ = e.take_actions()
+    r = dns.message.make_response(dns.message.from_wire(send.data))
+    r.set_rcode(dns.rcode.REFUSED)
+    e.on_upstream(send.token, r.to_wire(), 0.3)  # a REFUSED reply is one
     q = dns.message.make_query("servers.bind", "TXT", "CH")
-    msg = dns.message.from_wire(e.on_query(q.to_wire(), ("c", 1), 0.2) or b"")
-    assert [s.decode() for s in msg.answer[0][0].strings] == ["198.51.100.53#53 1 1"]
+    msg = dns.message.from_wire(e.on_query(q.to_wire(), ("c", 1), 0.4) or b"")
+    assert [s.decode() for s in msg.answer[0][0].strings] == ["198.51.100.53#53 2 1"]
 
 
 @pytest.mark.parametrize("addr", ["198.51.100.53", "2001:db8::53"])

@@ -185,7 +185,10 @@ def test_upstream_down_gives_servfail(net: Net) -> None:
     assert status(out) == "SERVFAIL"
     out = dig(net, "x.slow.example", wait=15)  # no ICMP from a bound socket: the deadline
     assert status(out) == "SERVFAIL"
-    assert "198.51.100.54#53 1 1" in dig(net, "CH", "TXT", "servers.bind")  # 1 sent, 1 failed
+    # 1 sent, 0 failed: dnsmasq 2.90's "failed" counts SERVFAIL/REFUSED replies, not
+    # timeouts or ICMP errors (tests/dns/test_forward_compat.py).
+    servers = dig(net, "CH", "TXT", "servers.bind")
+    assert '"198.51.100.54#53 1 0"' in servers and '"198.51.100.53#53 1 0"' in servers
     assert proc.poll() is None
 
 

@@ -164,6 +164,7 @@ def masked(lines: list[str]) -> list[str]:
         line = re.sub(r"^(\d+ 127\.0\.0\.1)/\d+ ", r"\1/PORT ", line)
         line = re.sub(r"^time \d+$", "time EPOCH", line)
         line = re.sub(r"avg\. latency \d+ms", "avg. latency Nms", line)
+        line = re.sub(r"^(server 127\.0\.0\.1)#\d+:", r"\1#PORT:", line)
         line = re.sub(r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}", "DATE", line)
         out.append(line)
     return out
@@ -205,6 +206,24 @@ def test_sigusr1_statistics_like_dnsmasq(tmp_path: Path, upstream: int) -> None:
     assert masked(between(ours, "possible DNS-rebind", "exiting")) == masked(
         between(theirs, "possible DNS-rebind", "exiting")
     )
+
+
+def test_sigusr1_leaves_tcp_queries_out_like_dnsmasq(tmp_path: Path, upstream: int) -> None:
+    # dnsmasq answers TCP queries in child processes whose counts never reach the parent:
+    # neither the totals nor the server line include them (local, cached or forwarded).
+    queries = [["+tcp", "hf.test"], ["+tcp", "t1.test"], ["+tcp", "t1.test"], ["+tcp", "sf.test"],
+               ["+tcp", "nx.test"], ["u1.test"], ["u1.test"], ["hf.test"], ["+tcp", "u1.test"],
+               ["CH", "TXT", "hits.bind"], ["CH", "TXT", "misses.bind"]]  # fmt: skip
+    theirs, ours = run_both(tmp_path, upstream, [], queries, b": server 127.0.0.1#")
+
+    def lines(out: list[str]) -> list[str]:
+        keep = ("queries forwarded", "server 127.0.0.1#")
+        return masked([line for line in out if line.startswith(keep)])
+
+    assert lines(theirs) == ["queries forwarded 1, queries answered locally 4",
+                             "server 127.0.0.1#PORT: queries sent 1, retried 0, failed 0, "
+                             "nxdomain replies 0, avg. latency Nms"]  # fmt: skip
+    assert lines(ours) == lines(theirs)
 
 
 def test_sigusr1_cache_dump_like_dnsmasq(tmp_path: Path, upstream: int) -> None:

@@ -28,6 +28,11 @@ CASES: dict[str, list[str]] = {
         "server=/*.wild.test/127.0.0.4", "server=/x.test/#", "server=127.0.0.6@lo",
         "server=//127.0.0.9",
     ],
+    "rev-server": [  # in configuration order among the --server lines (dnsmasq's one list)
+        "no-resolv", "no-hosts", "server=127.0.0.3", "rev-server=192.0.2.0/24,127.0.0.4",
+        "server=/a.test/127.0.0.5", "local=/l.test/", "rev-server=2001:db8::/32,127.0.0.6#5353",
+        "server=/x.test/#", "rev-server=10.0.0.0/8,127.0.0.7", "server=127.0.0.8",
+    ],
     "no-upstream": ["no-resolv", "no-hosts", "local=/lan.test/"],
     "resolv": ["no-hosts", "resolv-file={work}/resolv"],
     "empty-resolv": ["no-hosts", "resolv-file={work}/empty"],
