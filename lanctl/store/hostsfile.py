@@ -143,7 +143,7 @@ def _add_pairs(names: list[str], addresses: list[str], out: HostsFile) -> bool:
         return False
     try:
         addrs = list(map(socket.inet_pton, repeat(socket.AF_INET), addresses))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: an embedded NUL (the careful path reports it)
         return False
     out.names.extend(names)
     out.addrs.extend(addrs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from ipaddress import IPv4Address
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lanctl.store.hostsfile import (
@@ -118,6 +118,8 @@ def test_round_trip(
     assert hf.entries == [(a.packed, tuple(names)) for a, names in lines]
 
 
+@example("\x00\x850")  # a NUL in an address: inet_pton raises ValueError, not OSError
+@example("192.0.2.1\x00 a.example\n")
 @given(st.text(max_size=300))
 def test_garbage_gives_warnings_not_exceptions(text: str) -> None:
     hf = parse_hosts(text, "/g")
