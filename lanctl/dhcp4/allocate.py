@@ -20,11 +20,22 @@ __all__ = ["mac_hash", "walk"]
 
 
 def mac_hash(hwaddr: bytes) -> int:
-    """dnsmasq's SDBM hash of the hardware address (32-bit; never 0)."""
+    """dnsmasq's SDBM hash of the hardware address (32-bit; never 0).
+
+    Each step is j = octet + j * 65599 (mod 2**32), so the hash is a polynomial in 65599:
+    an Ethernet address takes one multiply-add per octet with precomputed powers.
+    """
+    if len(hwaddr) == 6:
+        a, b, c, d, e, f = hwaddr
+        j = a * _P5 + b * _P4 + c * _P3 + d * _P2 + e * 65599 + f
+        return (j & 0xFFFFFFFF) or 1
     j = 0
     for octet in hwaddr:
         j = (octet + (j << 6) + (j << 16) - j) & 0xFFFFFFFF
     return j or 1
+
+
+_P2, _P3, _P4, _P5 = (65599**k for k in range(2, 6))
 
 
 def walk(

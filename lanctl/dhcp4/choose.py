@@ -20,7 +20,7 @@ from lanctl.config.grammar.dhcp_host import DhcpHost
 from lanctl.config.grammar.dhcp_range import Dhcp4Range
 from lanctl.config.model import Dhcp4Cfg
 from lanctl.dhcp4 import allocate
-from lanctl.dhcp4.context import Request
+from lanctl.dhcp4.context import Link, Request
 from lanctl.dhcp4.leasetable import LeaseTable
 from lanctl.dhcp4.reply import INFINITE
 from lanctl.dhcp4.wire import Opt
@@ -86,8 +86,17 @@ class Chooser:
 
     def taken(self, ctx: Request, addr: IPv4Address, now: float) -> bool:
         """Whether `addr` is unavailable to this client (held, offered, declined, reserved)."""
-        if addr == ctx.link.server or not ctx.link.contains(addr):
-            return True
+        link = ctx.link
+        bounds = _BOUNDS.get(id(link))
+        if bounds is None or bounds[0] is not link:
+            bounds = _bounds(link)
+        if bounds[1] < 0:  # --shared-network subnets: the general test
+            if addr == link.server or not link.contains(addr):
+                return True
+        else:  # ints: IPv4Address comparisons and `in` are slow, pure Python
+            a = int(addr)
+            if a == bounds[1] or not bounds[2] <= a < bounds[3]:  # ours, or the broadcast
+                return True
         lease = self.table.get(addr)
         if lease is not None and not lease.expired(int(now)):
             mine = self.table.client_lease(ctx.client_id, ctx.req.htype, ctx.req.mac)
@@ -96,9 +105,9 @@ class Chooser:
         offer = self.offers.get(addr)
         if offer is not None and offer[1] > now and offer[0] != ctx.key:
             return True
-        if self.declined.get(addr, 0.0) > now:
+        if self.declined and self.declined.get(addr, 0.0) > now:  # (hashing one costs)
             return True
-        owner = self.reserved.get(addr)
+        owner = self.reserved.get(addr) if self.reserved else None
         return owner is not None and owner is not ctx.host
 
     def allowed(self, ctx: Request, addr: IPv4Address) -> bool:
@@ -106,7 +115,13 @@ class Chooser:
         if ctx.host is not None and ctx.host.ipv4 == addr:
             return True
         a = int(addr)  # int comparisons: IPv4Address's <= is slow (functools.total_ordering)
-        return any(r.mode == "dynamic" and int(r.start) <= a <= int(r.end) for r in ctx.ranges)
+        for rng in ctx.ranges:
+            span = _SPANS.get(id(rng))
+            if span is None or span[0] is not rng:
+                span = _span(rng)
+            if span[3] and span[1] <= a <= span[2]:
+                return True
+        return False
 
     def pick(self, ctx: Request, now: float) -> IPv4Address | None:
         host, req = ctx.host, ctx.req
@@ -149,6 +164,32 @@ class Chooser:
             if time == INFINITE or (asked != INFINITE and asked < time):
                 time = asked
         return time
+
+
+# Per object (by identity, the object kept so its id stays its own): the ints that the
+# checks above compare, computed once per link and range instead of per address.
+_BOUNDS: dict[int, tuple[Link, int, int, int]] = {}  # link, server, network, broadcast
+_SPANS: dict[int, tuple[Dhcp4Range, int, int, bool]] = {}  # range, start, end, dynamic
+
+
+def _bounds(link: Link) -> tuple[Link, int, int, int]:
+    """server, first address, broadcast address of a link's own network; -1s if shared."""
+    if len(_BOUNDS) > 4096:
+        _BOUNDS.clear()
+    net = link.network
+    if link.shared:
+        done = (link, -1, -1, -1)
+    else:
+        done = (link, int(link.server), int(net.network_address), int(net.broadcast_address))
+    _BOUNDS[id(link)] = done
+    return done
+
+
+def _span(rng: Dhcp4Range) -> tuple[Dhcp4Range, int, int, bool]:
+    if len(_SPANS) > 4096:
+        _SPANS.clear()
+    done = _SPANS[id(rng)] = (rng, int(rng.start), int(rng.end), rng.mode == "dynamic")
+    return done
 
 
 def range_of(ctx: Request, addr: IPv4Address) -> Dhcp4Range | None:

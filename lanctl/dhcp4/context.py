@@ -122,7 +122,9 @@ def find_link(
         more, nets = _shared(ranges, shared, None, giaddr)
         if not found and not more:
             return None
-        net = _range_net(found[0], None) if found else nets.pop(0)
+        # Only --shared-network ranges: the relay's own subnet stays unknown (a /32 at the
+        # giaddr), so, as dnsmasq, no default route (tests/dhcp4/test_shared_relay_compat.py)
+        net = _range_net(found[0], None) if found else IPv4Network(giaddr)
         assert net is not None
         extra = [r for r in more if r not in found]
         return Link(addrs[0].ip, net, (*found, *extra), True, tuple(n for n in nets if n != net))
@@ -171,9 +173,20 @@ def find_host(
         for host in usable:
             if host.client_id is not None and host.client_id == client_id:
                 return host
+    # dnsmasq: the most specific MAC pattern (fewest `*` bytes) wins, wherever its line is;
+    # of equal ones the first here (hosts are searched newest first: engine.set_file_hosts)
+    best: DhcpHost | None = None
+    fewest = 256
     for host in usable:
-        if any(mac.matches(pkt.htype, pkt.mac) for mac in host.macs):
-            return host
+        for mac in host.macs:
+            if mac.matches(pkt.htype, pkt.mac):
+                if not mac.has_wildcard:
+                    return host
+                wild = sum(1 for b in mac.wildcard_mask if b)
+                if wild < fewest:
+                    best, fewest = host, wild
+    if best is not None:
+        return best
     if name:
         lower = name.lower()  # dnsmasq hostname_isequal: any case
         for host in usable:

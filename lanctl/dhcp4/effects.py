@@ -4,7 +4,9 @@
 unconfigured client's new address, so the adapter can add an ARP entry before unicasting
 (or fall back to broadcast).  `LeaseChanged` drives the lease store and the lease file;
 `Log` is a dnsmasq-shaped line.  `ClientInfo` is what the request told about the client
-that the lease itself does not keep (the `--dhcp-script` environment).  Pure values.
+that the lease itself does not keep (the `--dhcp-script` environment).  Pure values, never
+changed once made (not frozen: a frozen dataclass costs one object.__setattr__ per field, and
+several are made per message).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ __all__ = ["PING_WAIT", "ClientInfo", "Effect", "LeaseChanged", "Log", "Probe", 
 PING_WAIT: Final = 3.0  # dnsmasq PING_WAIT: seconds to wait for an echo reply
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Send:
     dest: tuple[str, int]
     payload: bytes
@@ -28,7 +30,7 @@ class Send:
     hwaddr: bytes | None = None  # unicast to an address the client does not own yet
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClientInfo:
     """Request facts for the lease-change script (DNSMASQ_* variables)."""
 
@@ -40,7 +42,7 @@ class ClientInfo:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LeaseChanged:
     action: Literal["add", "old", "del"]
     lease: Lease4
@@ -48,7 +50,7 @@ class LeaseChanged:
     info: ClientInfo | None = None  # set when a client request caused the change
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Log:
     level: int  # logging level
     text: str

@@ -59,6 +59,7 @@ HANDLERS: Final[dict[MessageType, Handler]] = {
     MessageType.DHCPINFORM: messages.inform,
 }
 BOOTP: Final = "BOOTP"  # log name and tag of a request without option 53
+_NAMES: Final = {m: m.name for m in MessageType}  # (Enum.name is a slow property)
 
 
 class Dhcp4Engine(Outbound):
@@ -105,11 +106,14 @@ class Dhcp4Engine(Outbound):
     def set_file_hosts(
         self, hosts: Iterable[DhcpHost], mine: Iterable[DhcpHost] | None = None
     ) -> None:
-        """--dhcp-hostsfile lines (start, SIGHUP): after the configuration's dhcp-host lines
-        (`mine` replaces those: --read-ethers merges ethers lines into them)."""
+        """--dhcp-hostsfile lines (start, SIGHUP) in the order read, which is after the
+        configuration's dhcp-host lines (`mine` replaces those: --read-ethers merges
+        ethers lines into them)."""
         if mine is None:
             mine = (h for h in self.cfg.dhcp_host if isinstance(h, DhcpHost))
-        self.hosts = tuple(mine) + tuple(hosts)
+        # dnsmasq searches its host list newest first: of two lines for a client, the last
+        # read wins, and file lines win over the configuration's (test_hosts_order_compat.py)
+        self.hosts = (*reversed(tuple(hosts)), *reversed(tuple(mine)))
         reserved: dict[IPv4Address, DhcpHost] = {}
         for host in self.hosts:
             if host.ipv4 is not None:
@@ -137,8 +141,8 @@ class Dhcp4Engine(Outbound):
         if req.op != BOOTREQUEST or (mtype is None and not bootp):
             self._count("ignored")
             return []
-        self._count(BOOTP if mtype is None else mtype.name)
-        ctx = self._context(pkt, req)
+        self._count(BOOTP if mtype is None else _NAMES[mtype])
+        ctx = self._context(pkt, req, mtype)
         if ctx is None:
             self._count("no_range")
             return [Log(logging.DEBUG, f"no address range available for DHCP via {pkt.iface}")]
@@ -216,7 +220,7 @@ class Dhcp4Engine(Outbound):
         if now >= self._next_purge:
             self.purge(now)
 
-    def _context(self, pkt: Inbound, req: Packet) -> Request | None:
+    def _context(self, pkt: Inbound, req: Packet, mtype: MessageType | None) -> Request | None:
         where = (req.giaddr, pkt.iface, pkt.iface_addrs)
         last = self._last_link  # the same relay/interface as the packet before (identity)
         if last[0] is where[0] and last[1] == where[1] and last[2] is where[2]:
@@ -233,17 +237,20 @@ class Dhcp4Engine(Outbound):
         if link is None:
             return None
         # --dhcp-ignore-clid: identify clients by hardware address only
-        cid = None if self.cfg.dhcp_ignore_clid else req.options.get(Opt.CLIENT_ID) or None
-        name = client_name(req.options.get(Opt.HOSTNAME))
-        fqdn = parse_fqdn(req.options.get(Opt.CLIENT_FQDN))
+        cfg = self.cfg
+        options = req.options
+        cid = None if cfg.dhcp_ignore_clid else options.get(Opt.CLIENT_ID) or None
+        raw = options.get(Opt.HOSTNAME)
+        name = client_name(raw) if raw is not None else None
+        raw = options.get(Opt.CLIENT_FQDN)
+        fqdn = parse_fqdn(raw) if raw is not None else None
         if fqdn is not None and fqdn.host:  # dnsmasq: option 81 before option 12
             name = client_name(fqdn.host.encode()) or name
-        cfg = self.cfg
         tags = {pkt.iface}
         if self._classifies:
             tags |= relay_tags(cfg, req)
             tags |= option_tags(cfg, req)
-        if req.message_type is None:  # dnsmasq takes no name from a BOOTP request
+        if mtype is None:  # dnsmasq takes no name from a BOOTP request
             tags.add("bootp")
             name = fqdn = None
         host = find_host(self.hosts, req, cid, name, tags, link) if self.hosts else None

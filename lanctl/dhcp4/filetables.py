@@ -4,8 +4,9 @@
 second, from the server's timer task) reads only new or changed files of --dhcp-hostsdir
 and --dhcp-optsdir and adds what they hold, as dnsmasq does with inotify.  Deleted files
 keep their entries until SIGHUP (dnsmasq man page).  --read-ethers merges /etc/ethers lines
-into the dhcp-host lines and adds the rest after the files' (start and SIGHUP).  Log lines
-as dnsmasq's.
+into the dhcp-host lines and adds the rest, before the files are read (start and SIGHUP):
+the engine searches the hosts newest first, so file lines win over ethers lines, and those
+over the configuration's.  Log lines as dnsmasq's.
 """
 
 from __future__ import annotations
@@ -38,17 +39,19 @@ class FileTables:
 
     def load(self) -> None:
         cfg = self.engine.cfg
+        config = [h for h in cfg.dhcp_host if isinstance(h, DhcpHost)]
+        if cfg.read_ethers:  # dnsmasq reads /etc/ethers before the hosts files
+            merged = hostfiles.load_ethers(hostfiles.ETHERS, config)
+            self.config_hosts, self.ethers = list(merged.config), list(merged.added)
+            _log(list(merged.messages))
         if cfg.dhcp_hostsfile:
-            self.hosts, messages = hostfiles.load(cfg.dhcp_hostsfile)
+            before = [*(self.config_hosts or config), *self.ethers]
+            taken = [h.ipv4 for h in before if h.ipv4 is not None]
+            self.hosts, messages = hostfiles.load(cfg.dhcp_hostsfile, taken)
             _log(messages)
         if cfg.dhcp_optsfile:
             self.options, messages = hostfiles.load_opts(cfg.dhcp_optsfile)
             _log(messages)
-        if cfg.read_ethers:
-            config = [h for h in cfg.dhcp_host if isinstance(h, DhcpHost)]
-            merged = hostfiles.load_ethers(hostfiles.ETHERS, config)
-            self.config_hosts, self.ethers = list(merged.config), list(merged.added)
-            _log(list(merged.messages))
         self.hostsdir.reset()
         self.optsdir.reset()
         self.poll(force=True)
@@ -60,7 +63,7 @@ class FileTables:
         opts_new, messages = self.optsdir.poll()
         _log(messages)
         if (force or hosts_new) and (cfg.dhcp_hostsfile or cfg.dhcp_hostsdir or cfg.read_ethers):
-            hosts = [*self.hosts, *self.hostsdir.entries, *self.ethers]
+            hosts = [*self.ethers, *self.hosts, *self.hostsdir.entries]  # in reading order
             self.engine.set_file_hosts(hosts, self.config_hosts)
         if (force or opts_new) and (cfg.dhcp_optsfile or cfg.dhcp_optsdir):
             self.engine.set_file_options([*self.options, *self.optsdir.entries])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from ipaddress import IPv4Address
 from typing import Generic, TypeVar
 
 from lanctl.config.grammar.dhcp_host import DhcpHost, dhcp_host
@@ -45,14 +46,21 @@ T = TypeVar("T")
 def _parse(
     text: str, path: str, option: str, parse: Callable[[str, Where], T]
 ) -> tuple[list[T], list[str]]:
-    found: list[T] = []
+    found, errors = _numbered(text, path, option, parse)
+    return [item for _number, item in found], errors
+
+
+def _numbered(
+    text: str, path: str, option: str, parse: Callable[[str, Where], T]
+) -> tuple[list[tuple[int, T]], list[str]]:
+    found: list[tuple[int, T]] = []
     errors: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         try:
-            found.append(parse(stripped, Where(path, number, option)))
+            found.append((number, parse(stripped, Where(path, number, option))))
         except ConfigError as exc:
             errors.append(str(exc))
     return found, errors
@@ -80,15 +88,31 @@ def _files(paths: Iterable[str]) -> list[str]:
     return out
 
 
-def load(paths: Iterable[str]) -> tuple[list[DhcpHost], list[str]]:
-    """Every host line of the files (in order) and the log lines dnsmasq would write."""
+def load(
+    paths: Iterable[str], taken: Iterable[IPv4Address] = ()
+) -> tuple[list[DhcpHost], list[str]]:
+    """Every host line of the files (in order) and the log lines dnsmasq would write.
+
+    dnsmasq 2.90 (tests/dhcp4/test_hosts_order_compat.py): a line whose address an earlier
+    host already has -- one in `taken` (the dhcp-host lines and /etc/ethers hosts, read
+    before the files) or an earlier file line -- is dropped with a warning.
+    """
     hosts: list[DhcpHost] = []
     messages: list[str] = []
+    seen = set(taken)
     for path, text in _read(paths, messages):
-        found, errors = parse_hostsfile(text, path)
-        hosts.extend(found)
+        found, errors = _numbered(text, path, "dhcp-hostsfile", dhcp_host)
         messages.extend(errors)
-        messages.append(f"read {path} - {len(found)} addresses")
+        for number, host in found:
+            if host.ipv4 is not None and host.ipv4 in seen:
+                messages.append(
+                    f"duplicate dhcp-host IP address {host.ipv4} at line {number} of {path}"
+                )
+                continue
+            if host.ipv4 is not None:
+                seen.add(host.ipv4)
+            hosts.append(host)
+        messages.append(f"read {path}")  # dnsmasq 2.90 gives no count for a hosts file
     return hosts, messages
 
 

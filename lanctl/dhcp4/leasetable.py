@@ -24,7 +24,9 @@ class LeaseTable:
         self.leases: dict[IPv4Address, Lease4] = {}
         self.by_cid: dict[bytes, IPv4Address] = {}
         self.by_hw: dict[tuple[int, bytes], IPv4Address] = {}
-        self._deadlines: list[tuple[int, IPv4Address]] = []
+        # (expiry, address as int, address): ties between leases that end in the same second
+        # compare ints, not IPv4Address objects (slow, pure Python); the order stays the same.
+        self._deadlines: list[tuple[int, int, IPv4Address]] = []
 
     def __len__(self) -> int:
         return len(self.leases)
@@ -41,7 +43,8 @@ class LeaseTable:
             self.by_cid[lease.client_id] = lease.address
         self.by_hw[(lease.hwtype, lease.hwaddr)] = lease.address
         if lease.expires:
-            heapq.heappush(self._deadlines, (lease.expires, lease.address))
+            entry = (lease.expires, int(lease.address), lease.address)
+            heapq.heappush(self._deadlines, entry)
 
     def drop(self, lease: Lease4) -> None:
         self.leases.pop(lease.address, None)
@@ -74,7 +77,7 @@ class LeaseTable:
         """Remove and return the leases whose time has come."""
         out: list[Lease4] = []
         while self._deadlines and self._deadlines[0][0] <= now:
-            expires, addr = heapq.heappop(self._deadlines)
+            expires, _, addr = heapq.heappop(self._deadlines)
             lease = self.leases.get(addr)
             if lease is not None and lease.expires == expires:
                 self.drop(lease)

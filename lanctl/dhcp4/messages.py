@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from lanctl.dhcp4.context import Request, domain_for
 from lanctl.dhcp4.effects import ClientInfo, LeaseChanged, Log
 from lanctl.dhcp4.reply import INFINITE
-from lanctl.dhcp4.wire import ZERO, MessageType, Opt
+from lanctl.dhcp4.wire import ZERO, MessageType, Opt, address_text
 from lanctl.store.lease import Lease4
 from lanctl.tags import apply_tag_if, matches
 
@@ -119,7 +119,7 @@ def ack(
         hwaddr=req.mac,
         hwtype=req.htype,
         client_id=ctx.client_id,
-        hostname=hostname,
+        hostname=eng.lease_name(ctx, addr, hostname, mine, now),  # one lease per name
         expires=0 if time == INFINITE else int(now) + time,
     )
     if mine is not None and mine.address != addr:
@@ -161,7 +161,7 @@ def bootp(eng: Dhcp4Engine, ctx: Request, now: float) -> None:
     if addr is None:
         eng.log(ctx, "BOOTP", None, "no address configured")
         return
-    hostname = eng.hostname(ctx)
+    hostname = eng.lease_name(ctx, addr, eng.hostname(ctx), mine, now)
     lease = Lease4(address=addr, hwaddr=req.mac, hwtype=req.htype, hostname=hostname, expires=0)
     if mine is not None and mine.address != addr:
         eng.table.drop(mine)
@@ -230,6 +230,6 @@ def client_info(ctx: Request, tags: frozenset[str]) -> ClientInfo:
         supplied_hostname=ctx.supplied,
         requested_options=tuple(prl) if prl else None,
         vendor_class=req.options.get(Opt.VENDOR_CLASS) or None,
-        relay=str(req.giaddr) if req.giaddr != ZERO else None,
+        relay=address_text(req.giaddr) if req.giaddr != ZERO else None,
         tags=tuple(sorted(tags)),
     )

@@ -186,6 +186,8 @@ def select_encapsulated(
     rows: Iterable[DhcpOption], tags: frozenset[str], vendor_class: bytes | None
 ) -> dict[int, Chosen]:
     """Options 125, encap:<opt> containers and 43 (+ 60) for this client, in dnsmasq's order."""
+    if not rows:  # the usual case: no encapsulated option configured
+        return {}
     rows = tuple(r for r in rows if r.family == 4 and r.encapsulated)
     if not rows:
         return {}

@@ -10,6 +10,7 @@ delivery to relay/ciaddr/broadcast/unicast (--dhcp-broadcast, --dhcp-no-override
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from ipaddress import IPv4Address
 from typing import Final
 
@@ -19,11 +20,14 @@ from lanctl.config.model import Dhcp4Cfg
 from lanctl.dhcp4.choose import range_of
 from lanctl.dhcp4.context import Request, domain_for, format_mac
 from lanctl.dhcp4.delay import HeldReplies, release_time
-from lanctl.dhcp4.effects import Log, Send
+from lanctl.dhcp4.effects import LeaseChanged, Log, Send
 from lanctl.dhcp4.fqdn import reply_fqdn
+from lanctl.dhcp4.leasenames import LeaseNames
+from lanctl.dhcp4.leasetable import LeaseTable
 from lanctl.dhcp4.options import Chosen, select_encapsulated, select_options, vendor_class_for
 from lanctl.dhcp4.reply import ReplyInfo, build_nak, build_reply, choose_boot, max_size
-from lanctl.dhcp4.wire import ZERO, MessageType, Opt, Packet, encode_packet
+from lanctl.dhcp4.wire import ZERO, MessageType, Opt, Packet, address_text, encode_packet
+from lanctl.store.lease import Lease4
 from lanctl.tags import apply_tag_if, matches
 
 BROADCAST: Final = ("255.255.255.255", 68)
@@ -35,6 +39,7 @@ class Outbound:
     """Log, reply and delivery methods of Dhcp4Engine (which sets these attributes)."""
 
     cfg: Dhcp4Cfg
+    table: LeaseTable
     dns_enabled: bool
     tag_ifs: tuple[TagIf, ...]
     counters: dict[str, int]
@@ -72,6 +77,37 @@ class Outbound:
         if ctx.host is not None and ctx.host.hostname:
             return ctx.host.hostname
         return ctx.name
+
+    @property
+    def names(self) -> LeaseNames:
+        """Who holds each lease name (leasenames.py), made from the table at first use."""
+        names: LeaseNames | None = self.__dict__.get("_lease_names")
+        if names is None:
+            names = self.__dict__["_lease_names"] = LeaseNames(self.table)
+        return names
+
+    def lease_name(
+        self, ctx: Request, addr: IPv4Address, name: str | None, mine: Lease4 | None, now: float
+    ) -> str | None:
+        """The name the lease at `addr` gets: `name`, unless another lease keeps it.
+
+        dnsmasq gives a name to one lease at a time (leasenames.py): a lease that loses
+        its name to this one is stored without it here ("old", as dnsmasq runs the script).
+        """
+        if name is None:
+            return None
+        host = ctx.host
+        configured = (
+            host is not None
+            and host.hostname == name
+            and bool(host.macs or host.client_id is not None)
+        )
+        claim = self.names.claim(name, addr, configured, now, mine)
+        if claim.loser is not None:
+            unnamed = replace(claim.loser, hostname=None)
+            self.table.store(unnamed)
+            ctx.out.append(LeaseChanged("old", unnamed, claim.loser))
+        return name if claim.granted else None
 
     def final_tags(self, ctx: Request, addr: IPv4Address | None) -> frozenset[str]:
         rng = range_of(ctx, addr) if addr is not None else None
@@ -142,7 +178,7 @@ class Outbound:
         payload = encode_packet(reply, max_size(req), overload=overload)
         iface = ctx.inb.iface
         if req.giaddr != ZERO:
-            out = Send((str(req.giaddr), SERVER_PORT), payload, iface)
+            out = Send((address_text(req.giaddr), SERVER_PORT), payload, iface)
         elif nak:
             out = Send(BROADCAST, payload, iface)
         elif req.ciaddr != ZERO:

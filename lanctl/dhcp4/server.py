@@ -78,6 +78,7 @@ class Adapter:
         self.ifaces = ifaces
         self.script = script
         self.pending: list[Effect] = []
+        self._pktinfo: dict[int, list[tuple[int, int, bytes]]] = {}  # ifindex -> cmsg
         self.timer_at = math.inf  # when _timer_loop wakes next (time.time() scale)
         self.wake = trio.Event()  # set to wake it earlier
 
@@ -93,8 +94,10 @@ class Adapter:
     def _flush_once(self) -> None:
         effects, self.pending = self.pending, []
         upserts: list[Lease4] = []
+        changed = False
         for eff in effects:
-            if isinstance(eff, LeaseChanged):
+            if type(eff) is LeaseChanged:  # (exact types: isinstance costs, per effect)
+                changed = True
                 if eff.action == "del":
                     if upserts:
                         self.backend.commit(upserts)
@@ -103,17 +106,18 @@ class Adapter:
                 else:
                     upserts.append(eff.lease)
         if upserts:
-            self.backend.commit(upserts)
-        if any(isinstance(e, LeaseChanged) for e in effects):
+            self.backend.commit(upserts)  # one transaction for the batch, before any reply
+        if changed:
             leases_changed()  # DNS in this process (lanctl all) reloads names before replies
             if self.mirror is not None:
                 self.mirror.dirty = True
         if self.script is not None:
             self.script.changes(effects, int(time.time()))
+        send = self.send
         for eff in effects:
             match eff:
                 case Send():
-                    self.send(eff)
+                    send(eff)
                 case Log():
                     log.log(eff.level, "%s", eff.text)
                 case LeaseChanged():
@@ -187,13 +191,17 @@ class Adapter:
                 log.warning("cannot relay DHCP request to %s: %s", fwd.dest[0], exc)
 
     def send(self, eff: Send) -> None:
-        dest = (eff.dest[0], self.port_map.get(eff.dest[1], eff.dest[1]))
-        if eff.hwaddr is not None and not add_arp(self.sock, eff.iface, dest[0], eff.hwaddr):
+        host, port = eff.dest
+        dest = (host, self.port_map.get(port, port))
+        if eff.hwaddr is not None and not add_arp(self.sock, eff.iface, host, eff.hwaddr):
             dest = ("255.255.255.255", dest[1])  # fallback: broadcast on that interface
         try:
             index = self.ifaces.index(eff.iface)
-            info = PKTINFO.pack(index, bytes(4), bytes(4))
-            self.sock.sendmsg([eff.payload], [(socket.IPPROTO_IP, IP_PKTINFO, info)], 0, dest)
+            ctl = self._pktinfo.get(index)
+            if ctl is None:  # the control message of one interface never changes
+                info = PKTINFO.pack(index, bytes(4), bytes(4))
+                ctl = self._pktinfo[index] = [(socket.IPPROTO_IP, IP_PKTINFO, info)]
+            self.sock.sendmsg([eff.payload], ctl, 0, dest)
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.ENETUNREACH, errno.EHOSTUNREACH):
                 log.warning("cannot send DHCP reply to %s via %s: %s", dest[0], eff.iface, exc)

@@ -30,6 +30,8 @@ __all__ = [
     "MessageType",
     "Opt",
     "Packet",
+    "address_packed",
+    "address_text",
     "decode_packet",
     "encode_packet",
 ]
@@ -57,40 +59,48 @@ class MessageType(IntEnum):
     DHCPINFORM = 8
 
 
-class Opt(IntEnum):
-    """Option codes the engine reads or writes itself (RFC 2132, RFC 3046)."""
+class Opt:
+    """Option codes the engine reads or writes itself (RFC 2132, RFC 3046).
 
-    PAD = 0
-    NETMASK = 1
-    ROUTER = 3
-    DNS_SERVER = 6
-    HOSTNAME = 12
-    DOMAIN_NAME = 15
-    BROADCAST = 28
-    REQUESTED_ADDRESS = 50
-    LEASE_TIME = 51
-    OVERLOAD = 52
-    MESSAGE_TYPE = 53
-    SERVER_ID = 54
-    PARAMETER_LIST = 55
-    MESSAGE = 56
-    MAX_MESSAGE_SIZE = 57
-    T1 = 58
-    T2 = 59
-    VENDOR_CLASS = 60
-    CLIENT_ID = 61
-    USER_CLASS = 77
-    CLIENT_FQDN = 81
-    AGENT_INFO = 82
-    END = 255
+    Plain int constants, not an IntEnum: looking up an enum member costs a descriptor
+    call (~0.2 us), and the hot path reads dozens per message.
+    """
+
+    PAD: Final = 0
+    NETMASK: Final = 1
+    ROUTER: Final = 3
+    DNS_SERVER: Final = 6
+    HOSTNAME: Final = 12
+    DOMAIN_NAME: Final = 15
+    BROADCAST: Final = 28
+    REQUESTED_ADDRESS: Final = 50
+    LEASE_TIME: Final = 51
+    OVERLOAD: Final = 52
+    MESSAGE_TYPE: Final = 53
+    SERVER_ID: Final = 54
+    PARAMETER_LIST: Final = 55
+    MESSAGE: Final = 56
+    MAX_MESSAGE_SIZE: Final = 57
+    T1: Final = 58
+    T2: Final = 59
+    VENDOR_CLASS: Final = 60
+    CLIENT_ID: Final = 61
+    USER_CLASS: Final = 77
+    CLIENT_FQDN: Final = 81
+    AGENT_INFO: Final = 82
+    END: Final = 255
 
 
 _MESSAGE_TYPES: Final = {bytes((m,)): m for m in MessageType}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Packet:
-    """One BOOTP/DHCP message.  `chaddr` is the whole 16-octet field; `mac` the first hlen."""
+    """One BOOTP/DHCP message.  `chaddr` is the whole 16-octet field; `mac` the first hlen.
+
+    Treated as immutable; not frozen because a frozen dataclass pays one
+    object.__setattr__ per field on construction (two packets per message, hot path).
+    """
 
     op: int
     xid: int
@@ -153,10 +163,6 @@ _ZERO4: Final = bytes(4)
 _RELAYS: dict[bytes, IPv4Address] = {_ZERO4: ZERO}  # giaddr values seen: a few relays
 
 
-def _address(raw: bytes) -> IPv4Address:
-    return ZERO if raw == _ZERO4 else IPv4Address(raw)
-
-
 def _relay(raw: bytes) -> IPv4Address:
     """giaddr: the few relay addresses recur, so each becomes an IPv4Address once."""
     addr = _RELAYS.get(raw)
@@ -165,6 +171,19 @@ def _relay(raw: bytes) -> IPv4Address:
         if len(_RELAYS) < 256:
             _RELAYS[raw] = addr
     return addr
+
+
+_TEXTS: dict[int, tuple[IPv4Address, str]] = {}  # id(address) -> it, its text
+
+
+def address_text(addr: IPv4Address) -> str:
+    """str(addr), remembered for recurring objects (relays, our own addresses): __str__ is slow."""
+    hit = _TEXTS.get(id(addr))
+    if hit is None or hit[0] is not addr:
+        if len(_TEXTS) > 256:
+            _TEXTS.clear()
+        hit = _TEXTS[id(addr)] = (addr, str(addr))
+    return hit[1]
 
 
 def decode_packet(data: bytes) -> Packet:
@@ -193,21 +212,21 @@ def decode_packet(data: bytes) -> Packet:
         sname = b"" if overload[0] & 2 else sname
         file = b"" if overload[0] & 1 else file
     return Packet(
-        op=op,
-        xid=xid,
-        chaddr=chaddr,
-        htype=htype,
-        hlen=hlen,
-        hops=hops,
-        secs=secs,
-        flags=flags,
-        ciaddr=_address(ci),
-        yiaddr=_address(yi),
-        siaddr=_address(si),
-        giaddr=_relay(gi),
-        sname=sname.split(b"\0", 1)[0],
-        file=file.split(b"\0", 1)[0],
-        options=found,
+        op,
+        xid,
+        chaddr,
+        htype,
+        hlen,
+        hops,
+        secs,
+        flags,
+        ZERO if ci == _ZERO4 else IPv4Address(ci),
+        ZERO if yi == _ZERO4 else IPv4Address(yi),
+        ZERO if si == _ZERO4 else IPv4Address(si),
+        _relay(gi),
+        b"" if sname[:1] == b"\0" else sname.split(b"\0", 1)[0],  # mostly all NULs
+        b"" if file[:1] == b"\0" else file.split(b"\0", 1)[0],
+        found,
     )
 
 
@@ -225,6 +244,19 @@ def _tlvs(code: int, value: bytes) -> bytes:
 
 def _packed(addr: IPv4Address) -> bytes:
     return _ZERO4 if addr is ZERO else addr.packed
+
+
+_PACKED: dict[int, tuple[IPv4Address, bytes]] = {}  # id(address) -> it, its octets
+
+
+def address_packed(addr: IPv4Address) -> bytes:
+    """addr.packed, remembered for recurring objects (our address, relays): .packed is slow."""
+    hit = _PACKED.get(id(addr))
+    if hit is None or hit[0] is not addr:
+        if len(_PACKED) > 256:
+            _PACKED.clear()
+        hit = _PACKED[id(addr)] = (addr, addr.packed)
+    return hit[1]
 
 
 def encode_packet(
@@ -297,8 +329,8 @@ def _finish(
         packet.flags,
         _packed(packet.ciaddr),
         _packed(packet.yiaddr),
-        _packed(packet.siaddr),
-        _packed(packet.giaddr),
+        address_packed(packet.siaddr),  # ours, or a --dhcp-boot server: recurring
+        address_packed(packet.giaddr),  # a relay: recurring
         packet.chaddr,  # struct pads with NULs and cuts at 16
         sname,  # struct pads with NULs
         file,

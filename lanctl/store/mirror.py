@@ -1,11 +1,11 @@
 """dnsmasq's lease file as a mirror of the store: import at first start, atomic rewrites.
 
 On first start with an existing `--dhcp-leasefile` and an empty store, `import_leasefile`
-loads it (bad lines become warnings, RELIABILITY P5).  `write_atomic` is the rewrite
-(temp file, fsync, `os.replace`, fsync of the directory; RELIABILITY §3d); the DHCP
-server's LeaseFileWriter (lanctl/dhcp4/server.py) decides when to call it, coalesced to
-at most once a second, and falls back to dnsmasq's in-place rewrite only when the rename
-is refused after the privilege drop.
+loads it (bad lines become warnings, RELIABILITY P5; a name stays with its last lease only,
+`unique_names`).  `write_atomic` is the rewrite (temp file, fsync, `os.replace`, fsync of
+the directory; RELIABILITY §3d); the DHCP server's LeaseFileWriter (lanctl/dhcp4/server.py)
+decides when to call it, coalesced to at most once a second, and falls back to dnsmasq's
+in-place rewrite only when the rename is refused after the privilege drop.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from lanctl.errors import FileSystemError
 from lanctl.store import leasefile
 from lanctl.store.backend import LeaseBackend
+from lanctl.store.lease import Lease4
 from lanctl.store.leasefile import LeaseFile, LineWarning
 
 
@@ -41,10 +44,21 @@ def import_leasefile(backend: LeaseBackend, path: str | os.PathLike[str]) -> lis
     except OSError as exc:
         raise FileSystemError(f"cannot read lease file {os.fspath(path)}: {exc.strerror}") from exc
     parsed, warnings = leasefile.parse(text)
-    backend.commit([*parsed.v4, *parsed.v6])
+    backend.commit([*unique_names(parsed.v4), *parsed.v6])
     if parsed.server_duid is not None and backend.get_server_duid() is None:
         backend.set_server_duid(parsed.server_duid)
     return warnings
+
+
+def unique_names(leases: Sequence[Lease4]) -> list[Lease4]:
+    """One lease per name (any case), as dnsmasq 2.90 loads its lease file: a later line
+    takes the name from an earlier one, which is left without (lanctl/dhcp4/leasenames.py)."""
+    last = {lease.hostname.lower(): i for i, lease in enumerate(leases) if lease.hostname}
+    return [
+        lease if not lease.hostname or last[lease.hostname.lower()] == i
+        else replace(lease, hostname=None)
+        for i, lease in enumerate(leases)
+    ]  # fmt: skip
 
 
 def write_atomic(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> None:

@@ -197,7 +197,7 @@ def test_dhcp_hostsfile_reservation_reloaded_on_sighup(lab: Setup) -> None:
     hostsfile.write_text(f"{CLIENT_MAC},192.0.2.21,filebox\n")
     server = lab.start(f"dhcp-hostsfile={hostsfile}")
     assert udhcpc_once(lab.cli, lab.cli_if, lab.work)["ip"] == "192.0.2.21"
-    assert f"read {hostsfile} - 1 addresses" in server.log.read_text()
+    assert f"read {hostsfile}\n" in server.log.read_text()  # as dnsmasq 2.90: no count
     wait_for(lambda: lease_line(server, "192.0.2.21"), "first lease", log=server.log)
     hostsfile.write_text(f"{CLIENT_MAC},192.0.2.22,filebox\n")
     server.proc.send_signal(signal.SIGHUP)

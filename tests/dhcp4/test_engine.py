@@ -443,13 +443,14 @@ def test_fuzz_engine_never_raises(
     eng.on_timer(T0 + 10_000)
 
 
-def test_file_hosts_come_after_config_hosts_and_can_be_replaced() -> None:
+def test_file_hosts_win_over_config_hosts_and_can_be_replaced() -> None:
     from lanctl.dhcp4.hostfiles import parse_hostsfile
 
     eng = engine(RANGE, "--dhcp-host=02:00:00:00:00:01,192.0.2.20")
     hosts, _ = parse_hostsfile("02:00:00:00:00:01,192.0.2.21\n02:00:00:00:00:02,192.0.2.22\n", "f")
     eng.set_file_hosts(hosts)
-    assert one_reply(feed(eng, packet(D, mac(1)))).yiaddr == A("192.0.2.20")  # config first
+    # dnsmasq searches newest first: the file line wins (tests/dhcp4/test_hosts_order_compat.py)
+    assert one_reply(feed(eng, packet(D, mac(1)))).yiaddr == A("192.0.2.21")
     assert one_reply(feed(eng, packet(D, mac(2)))).yiaddr == A("192.0.2.22")
     eng.set_file_hosts(parse_hostsfile("02:00:00:00:00:02,192.0.2.23\n", "f")[0])
     assert one_reply(feed(eng, packet(D, mac(2), xid=2))).yiaddr == A("192.0.2.23")

@@ -14,8 +14,9 @@ from lanctl.config.model import Dhcp4Cfg
 from lanctl.dhcp4.effects import ClientInfo, LeaseChanged, Log
 from lanctl.dhcp4.filetables import FileTables
 from lanctl.dhcp4.hostfiles import DirWatch, parse_hostsfile
+from lanctl.dhcp4.leasewriter import open_store
 from lanctl.dhcp4.scripting import LeaseScript
-from lanctl.dhcp4.server import Dhcp4Handle, open_store
+from lanctl.dhcp4.server import Dhcp4Handle
 from lanctl.script import ScriptJob
 from lanctl.store.lease import Lease4
 from lanctl.store.sqlite import SqliteBackend

@@ -8,8 +8,9 @@ from ipaddress import IPv4Address
 from pathlib import Path
 
 from lanctl.config import load
+from lanctl.dhcp4.leasewriter import open_store
 from lanctl.dhcp4.selection import DhcpSelection
-from lanctl.dhcp4.server import Interfaces, LeaseFileWriter, local_interfaces, open_store
+from lanctl.dhcp4.server import Interfaces, LeaseFileWriter, local_interfaces
 from lanctl.store.backend import MemoryBackend
 from lanctl.store.lease import Lease4
 from tests.dhcp4.helpers import dora, engine, mac
