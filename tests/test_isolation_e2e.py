@@ -77,17 +77,24 @@ def wait_ready(sock: Path, proc: subprocess.Popen[Any], log: Path) -> Any:
             time.sleep(0.05)
 
 
+def tftp_root_and_hosts(work: Path, size: int) -> tuple[Path, bytes]:
+    """A TFTP root with boot.bin (`size` random bytes, world-readable: nobody serves it)
+    and a hosts file naming one.lan; (root, the file's bytes)."""
+    root = work / "root"
+    root.mkdir(mode=0o755)
+    payload = os.urandom(size)
+    (root / "boot.bin").write_bytes(payload)
+    (root / "boot.bin").chmod(0o644)
+    (work / "hosts").write_text("192.0.2.7 one.lan\n")
+    return root, payload
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="port 69 and the user change need root")
 def test_dns_keeps_answering_while_a_failed_tftp_is_restarted(netns: Lab, work: Path) -> None:
     require_tool("dig")
     nobody = pwd.getpwnam("nobody")
     ns = netns("iso")
-    root = work / "root"
-    root.mkdir(mode=0o755)
-    payload = os.urandom(3000)
-    (root / "boot.bin").write_bytes(payload)
-    (root / "boot.bin").chmod(0o644)
-    (work / "hosts").write_text("192.0.2.7 one.lan\n")
+    root, payload = tftp_root_and_hosts(work, 3000)
     log, sock = work / "lanctl.log", work / "c.sock"
     conf = work / "lanctl.conf"
     conf.write_text(
@@ -148,12 +155,7 @@ def test_tftp_keeps_serving_while_a_failed_dns_is_restarted_on_port_53(
 ) -> None:
     require_tool("dig")
     ns = netns("iso")
-    root = work / "root"
-    root.mkdir(mode=0o755)
-    payload = os.urandom(2000)
-    (root / "boot.bin").write_bytes(payload)
-    (root / "boot.bin").chmod(0o644)
-    (work / "hosts").write_text("192.0.2.7 one.lan\n")
+    root, payload = tftp_root_and_hosts(work, 2000)
     log, sock = work / "lanctl.log", work / "c.sock"
     conf = work / "lanctl.conf"
     conf.write_text(
