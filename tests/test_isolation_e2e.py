@@ -243,4 +243,4 @@ def test_a_restarted_dhcp_service_reloads_its_leases_from_the_store(
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert f"{ip} " in leases.read_text()
+    assert f"{ip} " in leases.read_text(), log.read_text()

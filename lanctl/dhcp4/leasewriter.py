@@ -21,7 +21,7 @@ from lanctl.errors import FileSystemError
 from lanctl.store.backend import LeaseBackend, MemoryBackend
 from lanctl.store.lease import Lease4
 from lanctl.store.leasefile import LeaseFile, render, render_lease4
-from lanctl.store.mirror import import_leasefile, write_atomic
+from lanctl.store.mirror import import_leasefile, write_atomic_fd
 from lanctl.store.records import store_paths
 
 log = logging.getLogger("lanctl.dhcp4")
@@ -99,7 +99,7 @@ class LeaseFileWriter:
 
     def _write(self, text: str) -> None:
         try:
-            write_atomic(self.path, text)
+            fd = write_atomic_fd(self.path, text)
         except FileSystemError as exc:
             cause = exc.__cause__
             if not isinstance(cause, PermissionError) or self.fd is None:
@@ -109,11 +109,10 @@ class LeaseFileWriter:
             os.pwrite(self.fd, data, 0)
             os.fsync(self.fd)
             return
-        # The rename made a new file: follow it, so a later in-place write lands there.
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
-        except OSError:
-            return
+        # The rename made a new file: follow it, so a later in-place write lands there.  The
+        # descriptor is the new file's own (not opened by name): opening by name could fail
+        # when the privilege drop has just happened, and the writes would then go on into
+        # the replaced, unlinked file while the lease file stayed as it was.
         if self.fd is not None:
             os.close(self.fd)
         self.fd = fd

@@ -63,11 +63,21 @@ def unique_names(leases: Sequence[Lease4]) -> list[Lease4]:
 
 def write_atomic(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> None:
     """Replace `path` with `text` so that readers see the old file or the new, never half."""
+    fd = write_atomic_fd(path, text, mode)
+    os.close(fd)
+
+
+def write_atomic_fd(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> int:
+    """`write_atomic`, returning a read-write descriptor of the new file (the caller closes
+    it).  The descriptor comes from the temporary file itself, never from opening `path`
+    again: a writer that may lose the right to open the file (a privilege drop running
+    meanwhile in another thread) still holds the file that is now at `path`."""
     target = Path(path)
-    fd, tmp = -1, ""
+    fd, tmp, kept = -1, "", -1
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         os.fchmod(fd, mode)
+        kept = os.dup(fd)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             fd = -1  # the file object owns it now
             out.write(text)
@@ -80,11 +90,15 @@ def write_atomic(path: str | os.PathLike[str], text: str, mode: int = 0o644) -> 
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+        done, kept = kept, -1
+        return done
     except OSError as exc:
         raise FileSystemError(f"cannot write lease file {target}: {exc.strerror}") from exc
     finally:
         if fd >= 0:
             os.close(fd)
+        if kept >= 0:
+            os.close(kept)
         if tmp:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

@@ -7,6 +7,7 @@ root-owned directory failed and the exception stopped the whole server.
 from __future__ import annotations
 
 import logging
+import os
 from ipaddress import IPv4Address
 from pathlib import Path
 
@@ -27,7 +28,7 @@ LEASE = Lease4(
 )
 
 
-def denied(path: object, text: str, mode: int = 0o644) -> None:
+def denied(path: object, text: str, mode: int = 0o644) -> int:
     raise FileSystemError("cannot write lease file") from PermissionError(13, "Permission denied")
 
 
@@ -37,7 +38,7 @@ def test_permission_denied_rename_falls_back_to_in_place_rewrite(
     path = tmp_path / "leases"
     path.write_text("stale contents that are longer than the new file\n" * 20)
     writer = server.LeaseFileWriter(str(path))  # opened "as root", before the drop
-    monkeypatch.setattr(server, "write_atomic", denied)
+    monkeypatch.setattr(server, "write_atomic_fd", denied)
     writer.write(LeaseFile((LEASE,), None, ()))
     parsed, warnings = parse(path.read_text())
     assert warnings == []
@@ -50,7 +51,7 @@ def test_a_write_that_cannot_happen_is_logged_and_retried_not_raised(
 ) -> None:
     writer = server.LeaseFileWriter(str(tmp_path / "leases"))
     writer.close()  # no descriptor to fall back on
-    monkeypatch.setattr(server, "write_atomic", denied)
+    monkeypatch.setattr(server, "write_atomic_fd", denied)
     assert writer.due(10.0)
     with caplog.at_level(logging.ERROR, logger="lanctl.dhcp4"):
         writer.write(LeaseFile((LEASE,), None, ()))
@@ -66,8 +67,33 @@ def test_after_an_atomic_write_the_descriptor_follows_the_new_file(
     path = tmp_path / "leases"
     writer = server.LeaseFileWriter(str(path))
     writer.write(LeaseFile((), None, ()))  # atomic: a new inode replaces the first
-    monkeypatch.setattr(server, "write_atomic", denied)
+    monkeypatch.setattr(server, "write_atomic_fd", denied)
     writer.write(LeaseFile((LEASE,), None, ()))  # in place: must land in the visible file
+    assert "192.0.2.50" in path.read_text()
+    writer.close()
+
+
+def test_the_new_file_is_followed_even_when_it_cannot_be_opened_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The privilege drop can land between the rename and a re-open by name (the write runs
+    in a worker thread): the writer must then still hold the new file, or every later
+    in-place write goes into the replaced, unlinked one and the lease file stays stale."""
+    path = tmp_path / "leases"
+    writer = server.LeaseFileWriter(str(path))
+    real_open = os.open
+
+    def no_reopen(name: object, flags: int, *args: int, **kw: object) -> int:
+        if str(name) == str(path):
+            raise PermissionError(13, "Permission denied")  # as nobody, just after the drop
+        return real_open(name, flags, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", no_reopen)
+    writer.write(LeaseFile((), None, ()))  # atomic: a new inode replaces the first
+    assert writer.fd is not None
+    assert os.fstat(writer.fd).st_ino == path.stat().st_ino
+    monkeypatch.setattr(server, "write_atomic_fd", denied)
+    writer.write(LeaseFile((LEASE,), None, ()))  # in place, through the descriptor
     assert "192.0.2.50" in path.read_text()
     writer.close()
 
