@@ -19,7 +19,7 @@ from lanctl.dns.answers import Rotor
 from lanctl.dns.cache import Cache
 from lanctl.dns.wire import MIN_UDP
 
-_PLAIN_COUNTS: Final = b"\x00\x01\x00\x00\x00\x00\x00\x00"  # QD=1, AN=NS=AR=0
+PLAIN_COUNTS: Final = b"\x00\x01\x00\x00\x00\x00\x00\x00"  # QD=1, AN=NS=AR=0 (plainfwd.py too)
 # Flag octets of a local answer (QR AA, RD copied; RA, CD copied), indexed by the query's
 # (RD bit | CD bit).
 _LOCAL_FLAGS: Final = tuple(bytes((0x84 | (i & 0x01), 0x80 | (i & 0x10))) for i in range(0x11 + 1))
@@ -47,7 +47,7 @@ class FastPath:
 
     def query(self, data: bytes, now: float) -> bytes | None:
         """The reply to a plain UDP query already rendered, or None (see the docstring)."""
-        if data[4:12] != _PLAIN_COUNTS or data[2] & 0xF8:
+        if data[4:12] != PLAIN_COUNTS or data[2] & 0xF8:
             return None
         end = data.find(0, 12) + 5
         if end <= 16 or len(data) < end:

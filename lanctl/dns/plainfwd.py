@@ -22,11 +22,11 @@ from collections.abc import Callable
 from typing import Final
 
 from lanctl.dns.cache import Cache
+from lanctl.dns.fastpath import PLAIN_COUNTS
 from lanctl.dns.forward import Forwarder, Waiter
 from lanctl.dns.upstreams import Upstream
 
 MEMO_MAX: Final = 65536  # questions remembered; emptied when full
-_PLAIN_COUNTS: Final = b"\x00\x01\x00\x00\x00\x00\x00\x00"  # QD=1, AN=NS=AR=0
 
 # (route, cache key, forwarder key with CD clear, forwarder key with CD set)
 Entry = tuple[tuple[Upstream, ...], bytes, bytes, bytes]
@@ -67,7 +67,7 @@ class PlainForwards:
     def forward(self, data: bytes, dest: object, now: float) -> int:
         """Forward a plain query whose question is remembered: SENT, DROPPED, or NOT_MINE
         (take the full path)."""
-        if data[4:12] != _PLAIN_COUNTS or data[2] & 0xF8:
+        if data[4:12] != PLAIN_COUNTS or data[2] & 0xF8:
             return NOT_MINE
         end = data.find(0, 12) + 5
         if end <= 16 or len(data) < end:
