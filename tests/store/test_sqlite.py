@@ -25,7 +25,7 @@ def _meta(path: Path, sql: str, *params: object) -> None:
 def test_new_store_is_wal_at_the_latest_schema(tmp_path: Path) -> None:
     SqliteBackend(tmp_path / "s.sqlite").close()
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
-        assert schema_version(db) == LATEST == 2
+        assert schema_version(db) == LATEST == 3
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -55,9 +55,10 @@ def test_migration_from_schema_1_keeps_the_leases(tmp_path: Path) -> None:
     assert store.all4() == [Lease4(LEASE.address, LEASE.hwaddr, hostname="old", expires=7)]
     store.close()
     with sqlite3.connect(path) as db:
-        assert schema_version(db) == 2
+        assert schema_version(db) == 3
         indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-        assert {"lease4_hwaddr", "lease4_client_id", "lease6_client"} <= indexes
+        assert {"lease6_client", "lease6_expires"} <= indexes
+        assert not any(name.startswith("lease4_") for name in indexes)
 
 
 def test_newer_schema_is_exit_3(tmp_path: Path) -> None:
