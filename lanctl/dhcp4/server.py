@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import logging
 import math
+import os
 import random
 import socket
 import time
@@ -24,6 +25,7 @@ import trio
 
 from lanctl.config.model import Config
 from lanctl.dhcp4.arpwatch import INTERVAL, ArpWatch
+from lanctl.dhcp4.batchio import DhcpBatch
 from lanctl.dhcp4.context import Inbound
 from lanctl.dhcp4.effects import Effect, LeaseChanged, Log, Probe, Send
 from lanctl.dhcp4.engine import Dhcp4Engine
@@ -36,7 +38,7 @@ from lanctl.dhcp4.relay import Forward, Relay, log_line, log_lines, routes
 from lanctl.dhcp4.scripting import LeaseScript
 from lanctl.dhcp4.selection import DhcpSelection, bound_device
 from lanctl.dhcp4.startlog import range_lines
-from lanctl.dhcp4.udpsocket import IFINDEX, IP_PKTINFO, MAX_IN, PKTINFO, open_socket
+from lanctl.dhcp4.udpsocket import IP_PKTINFO, PKTINFO, open_socket
 from lanctl.errors import DecodeError
 from lanctl.net.icmp import Pinger
 from lanctl.net.neighbours import read_neighbours
@@ -78,7 +80,7 @@ class Adapter:
         self.ifaces = ifaces
         self.script = script
         self.pending: list[Effect] = []
-        self._pktinfo: dict[int, list[tuple[int, int, bytes]]] = {}  # ifindex -> cmsg
+        self.batch = DhcpBatch(sock, BATCH)
         self.timer_at = math.inf  # when _timer_loop wakes next (time.time() scale)
         self.wake = trio.Event()  # set to wake it earlier
 
@@ -126,6 +128,8 @@ class Adapter:
                     self.probe(eff)
                 case _:
                     assert_never(eff)
+        if self.batch.queued:
+            self.send_queued()
 
     def probe(self, eff: Probe) -> None:
         """Start a ping; without a pinger (or if it cannot be sent) the address is free."""
@@ -191,48 +195,51 @@ class Adapter:
                 log.warning("cannot relay DHCP request to %s: %s", fwd.dest[0], exc)
 
     def send(self, eff: Send) -> None:
+        """Queue a reply (out of its interface, as IP_PKTINFO says); send_queued() sends."""
         host, port = eff.dest
         dest = (host, self.port_map.get(port, port))
         if eff.hwaddr is not None and not add_arp(self.sock, eff.iface, host, eff.hwaddr):
             dest = ("255.255.255.255", dest[1])  # fallback: broadcast on that interface
         try:
             index = self.ifaces.index(eff.iface)
-            ctl = self._pktinfo.get(index)
-            if ctl is None:  # the control message of one interface never changes
-                info = PKTINFO.pack(index, bytes(4), bytes(4))
-                ctl = self._pktinfo[index] = [(socket.IPPROTO_IP, IP_PKTINFO, info)]
-            self.sock.sendmsg([eff.payload], ctl, 0, dest)
+            if not self.batch.queue(eff.payload, dest, index):
+                self.send_queued()  # full: send what is queued, then queue this one
+                self.batch.queue(eff.payload, dest, index)
         except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.ENETUNREACH, errno.EHOSTUNREACH):
-                log.warning("cannot send DHCP reply to %s via %s: %s", dest[0], eff.iface, exc)
+            log.warning("cannot send DHCP reply to %s via %s: %s", dest[0], eff.iface, exc)
+
+    def send_queued(self) -> None:
+        """One sendmmsg for the queued replies; a full buffer or no route drops silently."""
+        for err, dest in self.batch.flush():
+            if err not in (errno.EAGAIN, errno.ENETUNREACH, errno.EHOSTUNREACH):
+                log.warning("cannot send DHCP reply to %s: %s", dest[0], os.strerror(err))
 
 
 async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
-    sock, engine, ifaces = adapter.sock, adapter.engine, adapter.ifaces
-    space = socket.CMSG_SPACE(PKTINFO.size)
-    count = 0
+    """Up to BATCH requests per recvmmsg; their effects applied together (flush)."""
+    sock, engine, ifaces, batch = adapter.sock, adapter.engine, adapter.ifaces, adapter.batch
+    on_datagram, lookup = engine.on_datagram, ifaces.lookup
     while True:
         try:
-            data, anc, _flags, src = sock.recvmsg(MAX_IN, space)
-        except BlockingIOError:
+            n = batch.recv()
+        except OSError as exc:
+            log.debug("recvmmsg: %s", exc)
+            continue
+        if not n:
             adapter.flush()
             await trio.lowlevel.wait_readable(sock)
             continue
-        except OSError as exc:
-            log.debug("recvmsg: %s", exc)
-            continue
-        index = None
-        for _level, kind, cdata in anc:
-            if kind == IP_PKTINFO:
-                index = IFINDEX.unpack_from(cdata)[0]
-                break
-        if adapter.relay is not None and adapter.relayed(data, index):
-            where = None
-        else:
-            where = ifaces.lookup(index) if index is not None else None
-        if where is not None:
+        now = time.time()
+        for i in range(n):
+            data, src, index = batch.datagram(i)
+            if adapter.relay is not None and adapter.relayed(data, index):
+                where = None
+            else:
+                where = lookup(index) if index is not None else None
+            if where is None:
+                continue
             try:
-                effects = engine.on_datagram(Inbound(data, src, *where), time.time())
+                effects = on_datagram(Inbound(data, src, *where), now)
             except DecodeError as exc:
                 handle.dropped += 1
                 log.debug("dropped malformed DHCP packet from %s: %s", src[0], exc)
@@ -240,11 +247,8 @@ async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
                 log.exception("error answering DHCP packet from %s", src[0])
             else:
                 adapter.pending.extend(effects)
-        count += 1
-        if count >= BATCH:
-            count = 0
-            adapter.flush()
-            await trio.lowlevel.checkpoint()
+        adapter.flush()
+        await trio.lowlevel.checkpoint()
 
 
 async def _arp_loop(runner: ScriptRunner) -> None:

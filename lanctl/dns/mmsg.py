@@ -17,54 +17,12 @@ import struct
 from collections.abc import Callable
 from typing import Final
 
+from lanctl.net.mmsgcalls import CALLS, IOV_STRIDE, LEN_AT, PTR, STRIDE, Iovec, Mmsghdr
+
 SLOT: Final = 65536  # bytes per datagram: any UDP payload fits, so nothing is truncated
 _NAME: Final = 128  # sizeof(struct sockaddr_storage)
 _V4: Final = struct.Struct("!H4s")  # sockaddr_in after the family: port, address
 _V6: Final = struct.Struct("!HI16sI")  # sockaddr_in6 after the family: port, flow, addr, scope
-
-
-class _Iovec(ctypes.Structure):
-    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
-
-
-class _Msghdr(ctypes.Structure):
-    _fields_ = [
-        ("msg_name", ctypes.c_void_p),
-        ("msg_namelen", ctypes.c_uint32),
-        ("msg_iov", ctypes.c_void_p),
-        ("msg_iovlen", ctypes.c_size_t),
-        ("msg_control", ctypes.c_void_p),
-        ("msg_controllen", ctypes.c_size_t),
-        ("msg_flags", ctypes.c_int),
-    ]
-
-
-class _Mmsghdr(ctypes.Structure):
-    _fields_ = [("msg_hdr", _Msghdr), ("msg_len", ctypes.c_uint32)]
-
-
-_STRIDE: Final = ctypes.sizeof(_Mmsghdr)
-_PTR: Final = ctypes.sizeof(ctypes.c_void_p)
-_IOV_STRIDE: Final = ctypes.sizeof(_Iovec)
-_LEN_AT: Final = _Mmsghdr.msg_len.offset
-
-
-def _libc_calls() -> tuple[Callable[..., int], Callable[..., int]] | None:
-    try:
-        # PyDLL keeps the GIL across the call: the calls never block (MSG_DONTWAIT) and
-        # releasing and taking it back would cost more than the call itself.
-        libc = ctypes.PyDLL(None, use_errno=True)
-        recv, send = libc.recvmmsg, libc.sendmmsg
-    except (OSError, AttributeError):
-        return None
-    recv.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_void_p]
-    recv.restype = ctypes.c_int
-    send.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int]
-    send.restype = ctypes.c_int
-    return recv, send
-
-
-_CALLS: Final = _libc_calls()
 
 
 class MsgBatch:
@@ -76,9 +34,9 @@ class MsgBatch:
     its query's address slot: flush before the next recv()."""
 
     def __init__(self, sock: socket.socket, size: int = 64) -> None:
-        if _CALLS is None:
+        if CALLS is None:
             raise OSError(errno.ENOSYS, "recvmmsg/sendmmsg not available")
-        self._recvmmsg, self._sendmmsg = _CALLS
+        self._recvmmsg, self._sendmmsg = CALLS
         self.fd = sock.fileno()
         self.family = sock.family
         self.size = size
@@ -89,10 +47,10 @@ class MsgBatch:
         rbase = ctypes.addressof(ctypes.c_char.from_buffer(self._rbuf))
         sbase = ctypes.addressof(ctypes.c_char.from_buffer(self._sbuf))
         self._names = ctypes.create_string_buffer(_NAME * size)
-        self._riov = (_Iovec * size)()
-        self._siov = (_Iovec * size)()
-        self._rmsg = (_Mmsghdr * size)()
-        self._smsg = (_Mmsghdr * size)()
+        self._riov = (Iovec * size)()
+        self._siov = (Iovec * size)()
+        self._rmsg = (Mmsghdr * size)()
+        self._smsg = (Mmsghdr * size)()
         names = ctypes.addressof(self._names)
         namelen = 16 if sock.family == socket.AF_INET else 28
         for i in range(size):
@@ -103,23 +61,23 @@ class MsgBatch:
                 hdr = msgs[i].msg_hdr
                 hdr.msg_name = names + i * _NAME
                 hdr.msg_namelen = _NAME if msgs is self._rmsg else namelen
-                hdr.msg_iov = ctypes.addressof(iov) + i * _IOV_STRIDE
+                hdr.msg_iov = ctypes.addressof(iov) + i * IOV_STRIDE
                 hdr.msg_iovlen = 1
         self._name_at = [names + i * _NAME for i in range(size)]
         self._rmv = memoryview(self._rbuf)
         self._smv = memoryview(self._sbuf)
         self._namemv = memoryview(self._names).cast("B")
         self._rlen = memoryview(self._rmsg).cast("B").cast("I")  # msg_len, by 4-byte index
-        self._slen = memoryview(self._siov).cast("B").cast("L" if _PTR == 8 else "I")
-        self._sname = memoryview(self._smsg).cast("B").cast("L" if _PTR == 8 else "I")
-        self._len_idx = _LEN_AT // 4
-        self._stride4 = _STRIDE // 4
-        self._stride_p = _STRIDE // _PTR
+        self._slen = memoryview(self._siov).cast("B").cast("L" if PTR == 8 else "I")
+        self._sname = memoryview(self._smsg).cast("B").cast("L" if PTR == 8 else "I")
+        self._len_idx = LEN_AT // 4
+        self._stride4 = STRIDE // 4
+        self._stride_p = STRIDE // PTR
         self.queued = 0
 
     @staticmethod
     def supported() -> bool:
-        return _CALLS is not None
+        return CALLS is not None
 
     def recv(self) -> int:
         """Datagrams now waiting, up to `size` (0: none, the socket would block).
@@ -205,7 +163,7 @@ class MsgBatch:
         self.queued = 0
         base = ctypes.addressof(self._smsg)
         while done < total:
-            sent: int = self._sendmmsg(self.fd, base + done * _STRIDE, total - done, 0)
+            sent: int = self._sendmmsg(self.fd, base + done * STRIDE, total - done, 0)
             if sent < 0:
                 errors.append(ctypes.get_errno())
                 done += 1  # UDP may drop: skip the datagram the kernel refused
