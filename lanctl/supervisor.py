@@ -14,6 +14,7 @@ serving (lanctl/isolation.py, RELIABILITY.md P1).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import signal
@@ -111,11 +112,26 @@ def plan(cfg: Config, only: Sequence[str]) -> Plan:
     return Plan(services, run_as, pid_file, core.control_socket_path())
 
 
+GC_THRESHOLD: Final = (10_000, 10, 10)
+
+
+def tune_gc() -> None:
+    """Fewer cyclic-GC passes for a long-running server (reference counting frees the rest).
+
+    With CPython's default (700, 10, 10) a DHCP server holding 60k leases spent 17% of its
+    engine time in the collector (bench/dhcp_engine.py: 60 -> 49 us per DORA).  What exists
+    at start-up (modules, the configuration) is frozen out of every later pass.
+    """
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 def run(cfg: Config, only: Sequence[str]) -> None:
     """Run the enabled services named in `only` until SIGTERM/SIGINT (then return: exit 0)."""
     the_plan = plan(cfg, only)
     owner_uid = the_plan.run_as.uid if the_plan.run_as is not None else None
     logs = logsetup.configure(cfg.core, owner_uid=owner_uid)
+    tune_gc()
     try:
         trio.run(_main, cfg, the_plan, logs)
     except BaseExceptionGroup as group:
