@@ -163,12 +163,18 @@ def parse(text: str) -> tuple[LeaseFile, list[LineWarning]]:
 
 
 def render_lease4(lease: Lease4) -> str:
-    """One v4 line, without the newline, exactly as dnsmasq writes it."""
-    hw = hex_colon(lease.hwaddr)
+    """One v4 line, without the newline, exactly as dnsmasq writes it.
+
+    On the lease-file writer's path (every new lease): the address is formatted from its
+    octets (the same text as str(IPv4Address), in half the time of the pure-Python
+    __format__), and hex_colon is inlined.
+    """
+    hw = lease.hwaddr.hex(":")
     if lease.hwtype != ETHERNET or not lease.hwaddr:
         hw = f"{lease.hwtype:02x}-{hw}"
-    clid = hex_colon(lease.client_id) if lease.client_id else "*"
-    return f"{lease.expires} {hw} {lease.address} {lease.hostname or '*'} {clid}"
+    clid = lease.client_id.hex(":") if lease.client_id else "*"
+    address = "{}.{}.{}.{}".format(*lease.address.packed)
+    return f"{lease.expires} {hw} {address} {lease.hostname or '*'} {clid}"
 
 
 def render_lease6(lease: Lease6) -> str:
