@@ -19,6 +19,7 @@ import os
 import random
 import socket
 import time
+from collections.abc import Callable
 from typing import Final, assert_never
 
 import trio
@@ -39,7 +40,7 @@ from lanctl.dhcp4.scripting import LeaseScript
 from lanctl.dhcp4.selection import DhcpSelection, bound_device
 from lanctl.dhcp4.startlog import range_lines
 from lanctl.dhcp4.udpsocket import IP_PKTINFO, PKTINFO, open_socket
-from lanctl.errors import DecodeError
+from lanctl.errors import DecodeError, FileSystemError
 from lanctl.net.icmp import Pinger
 from lanctl.net.neighbours import read_neighbours
 from lanctl.script import ScriptRunner
@@ -81,6 +82,7 @@ class Adapter:
         self.script = script
         self.pending: list[Effect] = []
         self.batch = DhcpBatch(sock, BATCH)
+        self.stored = False  # leases written since the store's last housekeeping
         self.timer_at = math.inf  # when _timer_loop wakes next (time.time() scale)
         self.wake = trio.Event()  # set to wake it earlier
 
@@ -110,6 +112,7 @@ class Adapter:
         if upserts:
             self.backend.commit(upserts)  # one transaction for the batch, before any reply
         if changed:
+            self.stored = True
             leases_changed()  # DNS in this process (lanctl all) reloads names before replies
             if self.mirror is not None:
                 self.mirror.dirty = True
@@ -275,8 +278,11 @@ async def _ping_loop(adapter: Adapter, pinger: Pinger) -> None:
         adapter.ping_results()
 
 
-async def _timer_loop(adapter: Adapter, tables: FileTables) -> None:
-    """Lease expiry (engine deadlines), the coalesced lease-file rewrite, -dir polling.
+async def _timer_loop(
+    adapter: Adapter, tables: FileTables, housekeeping: Callable[[], None] | None
+) -> None:
+    """Lease expiry (engine deadlines), the coalesced lease-file rewrite, -dir polling, and
+    the store's housekeeping (SQLite WAL checkpoints) in a worker thread after commits.
 
     Wakes at least once a second, and as soon as flush() sees an earlier engine deadline
     (a --dhcp-reply-delay reply held by the receive loop), so held replies go out on time.
@@ -289,6 +295,12 @@ async def _timer_loop(adapter: Adapter, tables: FileTables) -> None:
         if adapter.mirror is not None and adapter.mirror.due(trio.current_time()):
             text = adapter.mirror.snapshot(adapter.engine, adapter.backend)
             await trio.to_thread.run_sync(adapter.mirror.write, text)
+        if housekeeping is not None and adapter.stored:
+            adapter.stored = False
+            try:  # the SQLite checkpoint, off the receive loop (it fsyncs)
+                await trio.to_thread.run_sync(housekeeping)
+            except FileSystemError as exc:
+                log.warning("%s", exc)
         now = time.time()
         deadline = adapter.engine.next_deadline()
         wait = 1.0 if deadline is None else min(1.0, max(0.0, deadline - now))
@@ -356,7 +368,7 @@ async def serve(
             nursery.start_soon(_receive_loop, adapter, handle)
             if runner is not None and cfg.dhcp4.script_arp:
                 nursery.start_soon(_arp_loop, runner)
-            nursery.start_soon(_timer_loop, adapter, tables)
+            nursery.start_soon(_timer_loop, adapter, tables, backend.housekeeping())
             if pinger is not None:
                 nursery.start_soon(_ping_loop, adapter, pinger)
             task_status.started(handle)

@@ -10,7 +10,7 @@ atomic reservation (RELIABILITY P6: no address handed out twice); grouped commit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from ipaddress import IPv4Address, IPv6Address, IPv6Network
 from typing import Protocol
 
@@ -62,6 +62,11 @@ class LeaseBackend(Protocol):
 
     def changed(self) -> bool:
         """True when the store may have changed since the previous call (first call: True)."""
+        ...
+
+    def housekeeping(self) -> Callable[[], None] | None:
+        """Take periodic maintenance out of commit(): the function that does it, to be called
+        now and then from a worker thread while commits go on (None: nothing to do)."""
         ...
 
     def close(self) -> None: ...
@@ -161,6 +166,9 @@ class MemoryBackend:
     def changed(self) -> bool:
         seen, self._seen = self._seen, self._generation
         return seen != self._generation
+
+    def housekeeping(self) -> Callable[[], None] | None:
+        return None
 
     def close(self) -> None:
         """Nothing to release; kept for the protocol."""

@@ -15,7 +15,7 @@ import json
 import os
 import sqlite3
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from ipaddress import IPv4Address, IPv6Address, IPv6Network
 from typing import Any, Literal
@@ -96,6 +96,7 @@ class SqliteBackend:
         self.warnings: list[str] = []
         self._wrote = False
         self._data_version: int | None = None
+        self._checkpointer: sqlite3.Connection | None = None  # housekeeping()
         try:
             self._db = self._connect(busy_timeout_ms)
         except sqlite3.Error as exc:
@@ -279,5 +280,28 @@ class SqliteBackend:
         wrote, self._wrote = self._wrote, False
         return wrote or seen != version
 
+    def housekeeping(self) -> Callable[[], None] | None:
+        """WAL checkpoints leave commit(): they fsync, which stalled the committing thread
+        (a DHCP receive loop) for ~5 us per lease at 8000 leases/s.  The function returned
+        checkpoints through a connection of its own, for a worker thread (GIL released)."""
+        if self.readonly:
+            return None
+        if self._checkpointer is None:
+            self._db.execute("PRAGMA wal_autocheckpoint = 0")
+            self._checkpointer = self._connect(5000)
+        return self._checkpoint
+
+    def _checkpoint(self) -> None:
+        """Copy what the WAL holds into the database; PASSIVE: never waits for the writer."""
+        db = self._checkpointer
+        if db is not None:
+            try:
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as exc:
+                raise FileSystemError(f"lease store {self.path}: checkpoint: {exc}") from exc
+
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         self._db.close()

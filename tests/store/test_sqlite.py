@@ -136,3 +136,40 @@ def test_damaged_rows_are_skipped_and_reported(tmp_path: Path) -> None:
     assert len(store.warnings) == 2
     assert "hardware type 999" in store.warnings[0]
     store.close()
+
+
+def _wal_frames_after(store: SqliteBackend, path: Path, commits: int) -> tuple[int, int]:
+    """(frames in the WAL, frames already copied back) after `commits` one-lease commits."""
+    for i in range(commits):
+        address = IPv4Address(int(LEASE.address) + i * 256)  # spread over many pages
+        store.commit([Lease4(address=address, hwaddr=LEASE.hwaddr, expires=7)])
+    with sqlite3.connect(path) as other:
+        _busy, frames, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(frames), int(copied)
+
+
+def test_housekeeping_takes_checkpoints_out_of_commits(tmp_path: Path) -> None:
+    plain = SqliteBackend(tmp_path / "plain.sqlite")
+    frames, _ = _wal_frames_after(plain, tmp_path / "plain.sqlite", 1200)
+    assert frames < 1000  # SQLite's own checkpoint every 1000 pages, inside commit()
+    plain.close()
+    path = tmp_path / "kept.sqlite"
+    store = SqliteBackend(path)
+    run = store.housekeeping()
+    assert run is not None and store.housekeeping() is not None  # asking twice is harmless
+    empty = path.stat().st_size
+    for i in range(1200):
+        address = IPv4Address(int(LEASE.address) + i * 256)
+        store.commit([Lease4(address=address, hwaddr=LEASE.hwaddr, expires=7)])
+    assert path.stat().st_size == empty  # every page still in the WAL: commit() copied none
+    run()  # what the DHCP server's timer task does, from a worker thread
+    assert path.stat().st_size > empty + 8 * 4096  # the 1200 rows take about 11 pages
+    assert len(store.all4()) == 1200
+    store.close()
+
+
+def test_housekeeping_of_a_reader_is_none(tmp_path: Path) -> None:
+    SqliteBackend(tmp_path / "s.sqlite").close()
+    reader = SqliteBackend(tmp_path / "s.sqlite", readonly=True)
+    assert reader.housekeeping() is None
+    reader.close()
