@@ -26,6 +26,7 @@ from lanctl.store.lease import ETHERNET, LEASE6_KINDS, Lease, Lease4, Lease6, Le
 from lanctl.store.schema import LATEST, check_version, migrate, schema_version
 
 Fsync = Literal["normal", "full"]
+CACHE_KIB = 65536  # the writer's page cache, at most
 _COLS4 = "address, hwaddr, hwtype, client_id, hostname, expires, tags"
 _COLS6 = "address, prefix_len, duid, iaid, kind, hostname, expires"
 _LIVE = "(expires = 0 OR expires > ?)"
@@ -112,6 +113,10 @@ class SqliteBackend:
                     )
             else:
                 self._db.execute(f"PRAGMA synchronous = {fsync.upper()}")
+                # SQLite's default page cache (2 MiB) holds ~25k leases: past that, commits
+                # of random addresses re-read B-tree pages from the file, 24 instead of 12 us
+                # per lease at 120k leases.  Pages are cached only as they are used.
+                self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
                 self._db.execute("PRAGMA journal_mode = WAL")
                 migrate(self._db, self.path)
         except sqlite3.Error as exc:

@@ -12,7 +12,7 @@ import pytest
 from lanctl.errors import FileSystemError
 from lanctl.store.lease import Lease4
 from lanctl.store.schema import LATEST, META, migrate, schema_version
-from lanctl.store.sqlite import SqliteBackend
+from lanctl.store.sqlite import CACHE_KIB, SqliteBackend
 
 LEASE = Lease4(address=IPv4Address("192.0.2.50"), hwaddr=b"\x02\0\0\0\0\x01", expires=7)
 
@@ -33,6 +33,13 @@ def test_new_store_is_wal_at_the_latest_schema(tmp_path: Path) -> None:
 def test_fsync_mode_sets_synchronous(tmp_path: Path, fsync: str, level: int) -> None:
     store = SqliteBackend(tmp_path / "s.sqlite", fsync=fsync)  # type: ignore[arg-type]
     assert store._db.execute("PRAGMA synchronous").fetchone() == (level,)
+    store.close()
+
+
+def test_the_writer_caches_a_large_lease_table(tmp_path: Path) -> None:
+    store = SqliteBackend(tmp_path / "s.sqlite")
+    assert store._db.execute("PRAGMA cache_size").fetchone() == (-CACHE_KIB,)
+    assert CACHE_KIB * 1024 >= 100_000 * 100  # 100k leases of ~100 bytes
     store.close()
 
 
