@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
+from typing import Final
 
 import trio
 
@@ -28,6 +30,9 @@ from lanctl.store.names import LeaseNames
 from lanctl.store.records import store_paths
 
 log = logging.getLogger("lanctl.dns")
+
+SLOW_RELOAD: Final = 0.002  # seconds (~150 named leases): below this, reload at every notice
+RELOAD_REST: Final = 9.0  # after a slower reload, wait this many times its cost
 
 
 def store_path(cfg: Config) -> str | None:
@@ -73,8 +78,17 @@ def _drop_rendered(engine: DnsEngine) -> None:
         engine.set_local(engine.local)
 
 
-async def watch_leases(engine: DnsEngine, leases: LeaseNames) -> None:
-    """Refresh lease names every REFRESH seconds until cancelled; closes the store at the end."""
+async def watch_leases(
+    engine: DnsEngine, leases: LeaseNames, cost_clock: Callable[[], float] = time.perf_counter
+) -> None:
+    """Refresh lease names every REFRESH seconds until cancelled; closes the store at the end.
+
+    A reload reads every lease (~13 us each with a name).  When one took longer than
+    SLOW_RELOAD (a large network; DHCP committing hundreds of times a second in a boot
+    storm), the next waits RELOAD_REST times as long, so reloads take at most a tenth of
+    the process's time (shared with DHCP in `lanctl all`).  Small networks keep instant
+    updates.
+    """
     wake = trio.Event()
 
     def notice() -> None:
@@ -90,6 +104,7 @@ async def watch_leases(engine: DnsEngine, leases: LeaseNames) -> None:
             if local.leases is not leases:  # local data was reloaded (SIGHUP)
                 attach(engine, leases)
                 continue
+            started = cost_clock()
             try:
                 changed = local.refresh(time.time())
             except Exception:  # a store error must not end the DNS service
@@ -99,6 +114,9 @@ async def watch_leases(engine: DnsEngine, leases: LeaseNames) -> None:
                 for line in leases.messages:
                     log.warning("%s", line)
                 _drop_rendered(engine)
+                cost = cost_clock() - started
+                if cost > SLOW_RELOAD:
+                    await trio.sleep(cost * RELOAD_REST)
     finally:
         unsubscribe()
         leases.backend.close()
