@@ -244,3 +244,4 @@ def test_a_restarted_dhcp_service_reloads_its_leases_from_the_store(
             proc.kill()
             proc.wait()
     assert f"{ip} " in leases.read_text(), log.read_text()
+    assert "readonly database" not in log.read_text()  # the store's upkeep works as nobody

@@ -294,6 +294,9 @@ class SqliteBackend:
         if self._checkpointer is None:
             self._db.execute("PRAGMA wal_autocheckpoint = 0")
             self._checkpointer = self._connect(5000)
+            # Now, while privileged: SQLite opens the -wal and -shm files at first use, and
+            # after the drop to nobody root's files would be read-only to this connection.
+            self._checkpoint()
         return self._checkpoint
 
     def _checkpoint(self) -> None:
