@@ -18,7 +18,7 @@ import struct
 from typing import Final
 
 from lanctl.dhcp4.udpsocket import IP_PKTINFO, MAX_IN, PKTINFO
-from lanctl.net.mmsgcalls import CALLS, CONTROLLEN_AT, LEN_AT, STRIDE, Iovec, Mmsghdr
+from lanctl.net.mmsgcalls import CALLS, CONTROLLEN_AT, LEN_AT, STRIDE, Iovec, Mmsghdr, received
 
 __all__ = ["DhcpBatch", "SendError"]
 
@@ -102,13 +102,7 @@ class DhcpBatch:
         rctl, at, step = self._rctl, CONTROLLEN_AT // _ALIGN, STRIDE // _ALIGN
         for i in range(self.size):  # the kernel wrote back the lengths it used
             rctl[at + i * step] = _CONTROL
-        n: int = self._recvmmsg(self.fd, self._rmsg, self.size, socket.MSG_DONTWAIT, None)
-        if n < 0:
-            err = ctypes.get_errno()
-            if err in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
-                return 0
-            raise OSError(err, errno.errorcode.get(err, str(err)))
-        return n
+        return received(self._recvmmsg(self.fd, self._rmsg, self.size, socket.MSG_DONTWAIT, None))
 
     def datagram(self, i: int) -> tuple[bytes, tuple[str, int], int | None]:
         """Datagram `i` of the last recv(): its bytes, its sender, its arrival interface."""

@@ -17,7 +17,7 @@ import struct
 from collections.abc import Callable
 from typing import Final
 
-from lanctl.net.mmsgcalls import CALLS, IOV_STRIDE, LEN_AT, PTR, STRIDE, Iovec, Mmsghdr
+from lanctl.net.mmsgcalls import CALLS, IOV_STRIDE, LEN_AT, PTR, STRIDE, Iovec, Mmsghdr, received
 
 SLOT: Final = 65536  # bytes per datagram: any UDP payload fits, so nothing is truncated
 _NAME: Final = 128  # sizeof(struct sockaddr_storage)
@@ -82,13 +82,7 @@ class MsgBatch:
     def recv(self) -> int:
         """Datagrams now waiting, up to `size` (0: none, the socket would block).
         OSError for other errors (e.g. an ICMP error reported on the socket)."""
-        n: int = self._recvmmsg(self.fd, self._rmsg, self.size, socket.MSG_DONTWAIT, None)
-        if n < 0:
-            err = ctypes.get_errno()
-            if err in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
-                return 0
-            raise OSError(err, errno.errorcode.get(err, str(err)))
-        return n
+        return received(self._recvmmsg(self.fd, self._rmsg, self.size, socket.MSG_DONTWAIT, None))
 
     def answer(
         self, n: int, fast: Callable[[bytes, float], bytes | None], now: float

@@ -7,6 +7,7 @@ Shared by the batched UDP loops (lanctl.dns.mmsg for DNS, lanctl.dhcp4.batchio f
 from __future__ import annotations
 
 import ctypes
+import errno
 from collections.abc import Callable
 from typing import Final
 
@@ -55,6 +56,18 @@ def _libc_calls() -> tuple[Callable[..., int], Callable[..., int]] | None:
 
 CALLS: Final = _libc_calls()
 
+
+def received(n: int) -> int:
+    """recvmmsg's result as a count: -1 with EAGAIN/EINTR is 0 (nothing waiting); any other
+    error is an OSError (e.g. an ICMP error reported on the socket)."""
+    if n >= 0:
+        return n
+    err = ctypes.get_errno()
+    if err in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
+        return 0
+    raise OSError(err, errno.errorcode.get(err, str(err)))
+
+
 __all__ = [
     "CALLS",
     "CONTROLLEN_AT",
@@ -65,4 +78,5 @@ __all__ = [
     "Iovec",
     "Mmsghdr",
     "Msghdr",
+    "received",
 ]

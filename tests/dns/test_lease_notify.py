@@ -22,6 +22,7 @@ from lanctl.dns.server import load_local
 from lanctl.dns.wire import QType, encode_name
 from lanctl.store.changes import leases_changed, subscribe
 from lanctl.store.lease import Lease4
+from lanctl.store.names import LeaseNames
 from lanctl.store.sqlite import SqliteBackend
 
 MAC = bytes.fromhex("020000000001")
@@ -37,7 +38,8 @@ def test_subscribe_and_unsubscribe() -> None:
     assert calls == [1]
 
 
-def test_committed_lease_is_answered_without_waiting_for_the_poll(tmp_path: Path) -> None:
+def _watched(tmp_path: Path) -> tuple[SqliteBackend, DnsEngine, LeaseNames]:
+    """A lease store, and a DNS engine answering the names of its leases (--domain=lan)."""
     store = SqliteBackend(tmp_path / "leases.sqlite")
     cfg = load(["-C", "/dev/null", "--no-hosts", "--no-resolv", "--domain=lan",
                 f"--dhcp-leasefile={tmp_path / 'leases'}"])  # fmt: skip
@@ -45,6 +47,11 @@ def test_committed_lease_is_answered_without_waiting_for_the_poll(tmp_path: Path
     names = lease_names(cfg)
     assert names is not None
     attach(engine, names)
+    return store, engine, names
+
+
+def test_committed_lease_is_answered_without_waiting_for_the_poll(tmp_path: Path) -> None:
+    store, engine, names = _watched(tmp_path)
     name = encode_name("laptop.lan")
     seen: list[bool] = []
 
@@ -69,13 +76,7 @@ def test_committed_lease_is_answered_without_waiting_for_the_poll(tmp_path: Path
 
 def test_after_a_slow_reload_the_next_one_waits_nine_times_as_long(tmp_path: Path) -> None:
     """A large lease table under a boot storm: reloads may take at most a tenth of the time."""
-    store = SqliteBackend(tmp_path / "leases.sqlite")
-    cfg = load(["-C", "/dev/null", "--no-hosts", "--no-resolv", "--domain=lan",
-                f"--dhcp-leasefile={tmp_path / 'leases'}"])  # fmt: skip
-    engine = DnsEngine(cfg.dns, load_local(cfg.dns), rng=random.Random(0))
-    names = lease_names(cfg)
-    assert names is not None
-    attach(engine, names)
+    store, engine, names = _watched(tmp_path)
     ticks = iter(range(1000))
 
     def cost_clock() -> float:  # every reload seems to take 50 ms
