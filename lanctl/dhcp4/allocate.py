@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from ipaddress import IPv4Address
+from itertools import chain
 
 from lanctl.config.grammar.dhcp_range import Dhcp4Range
 
-__all__ = ["mac_hash", "walk"]
+__all__ = ["mac_hash", "start_of", "walk"]
 
 
 def mac_hash(hwaddr: bytes) -> int:
@@ -38,6 +39,16 @@ def mac_hash(hwaddr: bytes) -> int:
 _P2, _P3, _P4, _P5 = (65599**k for k in range(2, 6))
 
 
+def start_of(first: int, last: int, seed: int, top: int | None, sequential: bool) -> int:
+    """Where the walk of the range [first, last] starts: `seed` (mac_hash) modulo its size
+    up from first; with --dhcp-sequential-ip just after `top`, the highest address leased
+    in it (first when there is none, or it is the last).  The walk goes up from there to
+    last, then from first."""
+    if sequential:
+        return first if top is None or top >= last else top + 1
+    return first + seed % (1 + last - first)
+
+
 def walk(
     ranges: Iterable[Dhcp4Range],
     hwaddr: bytes,
@@ -46,22 +57,19 @@ def walk(
     sequential: bool = False,
     highest: Callable[[Dhcp4Range], IPv4Address | None] = lambda _r: None,
 ) -> IPv4Address | None:
-    """The first free address of the first dynamic range that has one, or None."""
+    """The first free address of the first dynamic range that has one, or None.
+
+    The general form (an IPv4Address per probe); choose.py walks the same way on ints.
+    """
     seed = mac_hash(hwaddr)
     for rng in ranges:
         if rng.mode != "dynamic":
             continue
         first, last = int(rng.start), int(rng.end)
-        size = 1 + last - first
-        if sequential:
-            top = highest(rng)
-            start = first if top is None else int(top) + 1
-            if start > last:
-                start = first
-        else:
-            start = first + seed % size
-        for step in range(size):
-            addr = IPv4Address(first + (start - first + step) % size)
+        top = highest(rng) if sequential else None
+        start = start_of(first, last, seed, None if top is None else int(top), sequential)
+        for a in chain(range(start, last + 1), range(first, start)):
+            addr = IPv4Address(a)
             if not taken(addr):
                 return addr
     return None

@@ -13,6 +13,7 @@ below MIN_LEASE).  Pure, sans-IO; the offers and quarantine tables live here.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from ipaddress import IPv4Address
 from typing import Final
 
@@ -21,9 +22,11 @@ from lanctl.config.grammar.dhcp_range import Dhcp4Range
 from lanctl.config.model import Dhcp4Cfg
 from lanctl.dhcp4 import allocate
 from lanctl.dhcp4.context import Link, Request
-from lanctl.dhcp4.leasetable import LeaseTable
+from lanctl.dhcp4.leasetable import AddrDict, LeaseTable
 from lanctl.dhcp4.reply import INFINITE
 from lanctl.dhcp4.wire import Opt
+from lanctl.store.lease import INFINITE as NEVER  # a lease that never expires
+from lanctl.store.lease import Lease4
 
 __all__ = ["DECLINE_BACKOFF", "MIN_LEASE", "OFFER_HOLD", "Chooser"]
 
@@ -38,13 +41,23 @@ class Chooser:
     def __init__(self, cfg: Dhcp4Cfg, table: LeaseTable) -> None:
         self.cfg = cfg
         self.table = table
-        self.offers: dict[IPv4Address, tuple[bytes, float]] = {}
+        # By address; each also by int(address) (AddrDict.ints) for the walk's probes.
+        self.offers: AddrDict[tuple[bytes, float]] = AddrDict()
         self.offer_of: dict[bytes, IPv4Address] = {}  # client key -> offered address
-        self.declined: dict[IPv4Address, float] = {}
-        self.reserved: dict[IPv4Address, DhcpHost] = {}
+        self.declined: AddrDict[float] = AddrDict()
+        self._reserved: AddrDict[DhcpHost] = AddrDict()
         # Offers in the order they run out (OFFER_HOLD is constant): purging looks only at
         # the ones due, not at every offer (tens of thousands under load).
         self._due: deque[tuple[float, IPv4Address, bytes]] = deque()
+
+    @property
+    def reserved(self) -> dict[IPv4Address, DhcpHost]:
+        """--dhcp-host addresses and their lines (set by the engine)."""
+        return self._reserved
+
+    @reserved.setter
+    def reserved(self, hosts: dict[IPv4Address, DhcpHost]) -> None:
+        self._reserved = AddrDict(hosts)
 
     def purge(self, now: float) -> None:
         """Forget offers and quarantines that have run out."""
@@ -85,29 +98,32 @@ class Chooser:
         self.declined[addr] = now + DECLINE_BACKOFF
 
     def taken(self, ctx: Request, addr: IPv4Address, now: float) -> bool:
-        """Whether `addr` is unavailable to this client (held, offered, declined, reserved)."""
+        """Whether `addr` is unavailable to this client (held, offered, declined, reserved).
+
+        `walk` inlines the same test on ints: change both together
+        (tests/dhcp4/test_walk_equivalence.py holds them to one rule).
+        """
         link = ctx.link
         bounds = _BOUNDS.get(id(link))
         if bounds is None or bounds[0] is not link:
             bounds = _bounds(link)
+        a = int(addr)  # ints: IPv4Address comparisons, hashing and `in` are slow, pure Python
         if bounds[1] < 0:  # --shared-network subnets: the general test
             if addr == link.server or not link.contains(addr):
                 return True
-        else:  # ints: IPv4Address comparisons and `in` are slow, pure Python
-            a = int(addr)
-            if a == bounds[1] or not bounds[2] <= a < bounds[3]:  # ours, or the broadcast
-                return True
-        lease = self.table.get(addr)
+        elif a == bounds[1] or not bounds[2] <= a < bounds[3]:  # ours, or the broadcast
+            return True
+        lease = self.table.leases.ints.get(a)
         if lease is not None and not lease.expired(int(now)):
             mine = self.table.client_lease(ctx.client_id, ctx.req.htype, ctx.req.mac)
             if mine is None or mine.address != addr:
                 return True
-        offer = self.offers.get(addr)
+        offer = self.offers.ints.get(a) if self.offers else None
         if offer is not None and offer[1] > now and offer[0] != ctx.key:
             return True
-        if self.declined and self.declined.get(addr, 0.0) > now:  # (hashing one costs)
+        if self.declined and self.declined.ints.get(a, 0.0) > now:
             return True
-        owner = self.reserved.get(addr) if self.reserved else None
+        owner = self._reserved.ints.get(a) if self._reserved else None
         return owner is not None and owner is not ctx.host
 
     def allowed(self, ctx: Request, addr: IPv4Address) -> bool:
@@ -135,23 +151,85 @@ class Chooser:
             and not self.taken(ctx, mine.address, now)
         ):
             return mine.address
-        held = self.offer_of.get(ctx.key)
+        key = ctx.key
+        held = self.offer_of.get(key)
         entry = self.offers.get(held) if held is not None else None
-        fresh = entry is not None and entry[0] == ctx.key and entry[1] > now
+        fresh = entry is not None and entry[0] == key and entry[1] > now
         if held is not None and fresh and self.allowed(ctx, held):
             return held
-        if mine is None and len(self.table) >= self.cfg.dhcp_lease_max:
+        if mine is None and len(self.table.leases) >= self.cfg.dhcp_lease_max:
             return None
         want = req.address_option(Opt.REQUESTED_ADDRESS)
         if want is not None and self.allowed(ctx, want) and not self.taken(ctx, want, now):
             return want
-        return allocate.walk(
-            ctx.ranges,
-            req.mac,
-            lambda a: self.taken(ctx, a, now),
-            sequential=self.cfg.dhcp_sequential_ip,
-            highest=lambda rng: self.table.highest(rng.start, rng.end),
-        )
+        return self.walk(ctx, mine, now)
+
+    def walk(self, ctx: Request, mine: Lease4 | None, now: float) -> IPv4Address | None:
+        """allocate.walk with `taken` inlined on ints: the first address of the walk that
+        `taken` would let this client have (`mine`: its lease, `LeaseTable.client_lease`).
+
+        Once per pick: the link's bounds (cut out of the walk, with our own address), the
+        client's own lease, key and host; per probe only dict lookups by int.  A probe
+        mostly meets a lease: with the range three quarters full, dnsmasq's hash walk
+        takes tens of probes (its runs of leased addresses grow as the range fills).
+        """
+        link = ctx.link
+        bounds = _BOUNDS.get(id(link))
+        if bounds is None or bounds[0] is not link:
+            bounds = _bounds(link)
+        _, server, low, high = bounds
+        nets: tuple[tuple[int, int], ...] | None = None
+        if server < 0:  # --shared-network: Link.contains on ints, the link's own net first
+            server = int(link.server)
+            nets = tuple(
+                (int(n.network_address), int(n.broadcast_address))
+                for n in (link.network, *link.shared)
+            )
+            low, high = 0, 1 << 32
+        table = self.table
+        leases = table.leases.ints
+        offers = self.offers.ints if self.offers else None
+        declined = self.declined.ints if self.declined else None
+        reserved = self._reserved.ints if self._reserved else None
+        own = int(mine.address) if mine is not None else -1  # its live lease is free to it
+        key = ctx.key if offers is not None else b""
+        host, day = ctx.host, int(now)
+        seed = allocate.mac_hash(ctx.req.mac)
+        sequential = self.cfg.dhcp_sequential_ip
+        for rng in ctx.ranges:
+            span = _SPANS.get(id(rng))
+            if span is None or span[0] is not rng:
+                span = _span(rng)
+            _, first, last, dynamic = span
+            if not dynamic:
+                continue
+            top = table.highest_int(first, last) if sequential else None
+            start = allocate.start_of(first, last, seed, top, sequential)
+            if low <= first and last < high and not first <= server <= last:
+                runs: Iterable[range] = (range(start, last + 1), range(first, start))
+            else:
+                runs = _runs(first, last, start, low, high, server)
+            for run in runs:
+                for a in run:
+                    if nets is not None and not _inside(nets, a):
+                        continue
+                    lease = leases.get(a)
+                    if lease is not None and a != own:
+                        expires = lease.expires
+                        if expires == NEVER or expires > day:  # not Lease4.expired
+                            continue
+                    if offers is not None:
+                        offer = offers.get(a)
+                        if offer is not None and offer[1] > now and offer[0] != key:
+                            continue
+                    if declined is not None and declined.get(a, 0.0) > now:
+                        continue
+                    if reserved is not None:
+                        owner = reserved.get(a)
+                        if owner is not None and owner is not host:
+                            continue
+                    return IPv4Address(a)
+        return None
 
     def lease_time(self, ctx: Request, addr: IPv4Address) -> int:
         rng = range_of(ctx, addr)
@@ -190,6 +268,29 @@ def _span(rng: Dhcp4Range) -> tuple[Dhcp4Range, int, int, bool]:
         _SPANS.clear()
     done = _SPANS[id(rng)] = (rng, int(rng.start), int(rng.end), rng.mode == "dynamic")
     return done
+
+
+def _runs(first: int, last: int, start: int, low: int, high: int, server: int) -> list[range]:
+    """The walk of one range, start to last then first to start - 1, as runs of addresses
+    in [low, high) without `server`: the probes skip no address for these reasons."""
+    out: list[range] = []
+    for lo, hi in ((start, last + 1), (first, start)):
+        lo, hi = max(lo, low), min(hi, high)
+        if lo >= hi:
+            continue
+        if lo <= server < hi:
+            out += (range(lo, server), range(server + 1, hi))
+        else:
+            out.append(range(lo, hi))
+    return out
+
+
+def _inside(nets: tuple[tuple[int, int], ...], a: int) -> bool:
+    """Link.contains on ints: (first address, broadcast) of its nets, its own first."""
+    for low, broadcast in nets:
+        if low <= a <= broadcast:
+            return a != broadcast
+    return False
 
 
 def range_of(ctx: Request, addr: IPv4Address) -> Dhcp4Range | None:
