@@ -51,6 +51,7 @@ from lanctl.store.lease import Lease4
 log = logging.getLogger("lanctl.dhcp4")
 
 BATCH: Final = 64
+LINGER: Final = 0.002  # seconds a batch of fewer than BATCH requests waits for more
 SERVER_PORT: Final = 67
 CLIENT_PORT: Final = 68
 
@@ -219,9 +220,18 @@ class Adapter:
 
 
 async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
-    """Up to BATCH requests per recvmmsg; their effects applied together (flush)."""
+    """Up to BATCH requests per recvmmsg; their effects applied together (flush).
+
+    A flush costs about as much as answering a request (an SQLite transaction, a
+    sendmmsg): when the socket runs dry before BATCH requests, the batch lingers up to
+    LINGER for more.  Under load that makes batches of tens of requests; a lone request
+    is answered LINGER later (DHCP clients wait seconds).
+    """
     sock, engine, ifaces, batch = adapter.sock, adapter.engine, adapter.ifaces, adapter.batch
     on_datagram, lookup = engine.on_datagram, ifaces.lookup
+    wait_readable, monotonic = trio.lowlevel.wait_readable, time.monotonic
+    held = 0  # requests answered since the last flush
+    since = 0.0  # when the first of them came (monotonic)
     while True:
         try:
             n = batch.recv()
@@ -229,9 +239,18 @@ async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
             log.debug("recvmmsg: %s", exc)
             continue
         if not n:
+            left = since + LINGER - monotonic() if held else 0.0
+            if left > 0:
+                with trio.move_on_after(left):
+                    await wait_readable(sock)
+                continue
             adapter.flush()
-            await trio.lowlevel.wait_readable(sock)
+            held = 0
+            await wait_readable(sock)
             continue
+        if not held:
+            since = monotonic()
+        held += n
         now = time.time()
         for i in range(n):
             data, src, index = batch.datagram(i)
@@ -250,8 +269,10 @@ async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
                 log.exception("error answering DHCP packet from %s", src[0])
             else:
                 adapter.pending.extend(effects)
-        adapter.flush()
-        await trio.lowlevel.checkpoint()
+        if held >= BATCH:
+            adapter.flush()
+            held = 0
+            await trio.lowlevel.checkpoint()
 
 
 async def _arp_loop(runner: ScriptRunner) -> None:
