@@ -95,14 +95,17 @@ class DhcpBatch:
         self._infos: dict[int, bytes] = {}
         self._sdest: list[tuple[str, int]] = [("", 0)] * size  # for the error report
         self.queued = 0
+        self._filled = 0  # slots the last recv() filled (their control lengths to reset)
 
     def recv(self) -> int:
         """Datagrams now waiting, up to `size` (0: none, the socket would block).
         OSError for other errors (e.g. an ICMP error reported on the socket)."""
         rctl, at, step = self._rctl, CONTROLLEN_AT // _ALIGN, STRIDE // _ALIGN
-        for i in range(self.size):  # the kernel wrote back the lengths it used
+        for i in range(self._filled):  # the kernel wrote back the lengths these used
             rctl[at + i * step] = _CONTROL
-        return received(self._recvmmsg(self.fd, self._rmsg, self.size, socket.MSG_DONTWAIT, None))
+        n = received(self._recvmmsg(self.fd, self._rmsg, self.size, socket.MSG_DONTWAIT, None))
+        self._filled = n
+        return n
 
     def datagram(self, i: int) -> tuple[bytes, tuple[str, int], int | None]:
         """Datagram `i` of the last recv(): its bytes, its sender, its arrival interface."""

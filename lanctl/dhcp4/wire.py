@@ -15,13 +15,15 @@ unless they can overload empty file/sname fields (option 52).
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from ipaddress import IPv4Address
-from typing import Final
+from typing import Final, TypeVar
 
 from lanctl.errors import DecodeError
+
+_T = TypeVar("_T")
 
 __all__ = [
     "BOOTREPLY",
@@ -173,17 +175,23 @@ def _relay(raw: bytes) -> IPv4Address:
     return addr
 
 
-_TEXTS: dict[int, tuple[IPv4Address, str]] = {}  # id(address) -> it, its text
+def _remembered(convert: Callable[[IPv4Address], _T]) -> Callable[[IPv4Address], _T]:
+    """`convert`, remembered per address object (up to 256): for recurring objects (our own
+    addresses, relays), whose pure-Python __str__ and .packed are slow."""
+    cache: dict[int, tuple[IPv4Address, _T]] = {}  # id(address) -> it, its converted value
+
+    def lookup(addr: IPv4Address) -> _T:
+        hit = cache.get(id(addr))
+        if hit is None or hit[0] is not addr:  # the entry holds the object: its id stays its own
+            if len(cache) > 256:
+                cache.clear()
+            hit = cache[id(addr)] = (addr, convert(addr))
+        return hit[1]
+
+    return lookup
 
 
-def address_text(addr: IPv4Address) -> str:
-    """str(addr), remembered for recurring objects (relays, our own addresses): __str__ is slow."""
-    hit = _TEXTS.get(id(addr))
-    if hit is None or hit[0] is not addr:
-        if len(_TEXTS) > 256:
-            _TEXTS.clear()
-        hit = _TEXTS[id(addr)] = (addr, str(addr))
-    return hit[1]
+address_text: Final = _remembered(str)  # str(addr)
 
 
 def decode_packet(data: bytes) -> Packet:
@@ -246,17 +254,7 @@ def _packed(addr: IPv4Address) -> bytes:
     return _ZERO4 if addr is ZERO else addr.packed
 
 
-_PACKED: dict[int, tuple[IPv4Address, bytes]] = {}  # id(address) -> it, its octets
-
-
-def address_packed(addr: IPv4Address) -> bytes:
-    """addr.packed, remembered for recurring objects (our address, relays): .packed is slow."""
-    hit = _PACKED.get(id(addr))
-    if hit is None or hit[0] is not addr:
-        if len(_PACKED) > 256:
-            _PACKED.clear()
-        hit = _PACKED[id(addr)] = (addr, addr.packed)
-    return hit[1]
+address_packed: Final = _remembered(lambda addr: addr.packed)  # addr.packed
 
 
 def encode_packet(
