@@ -170,8 +170,11 @@ class Chooser:
 
         Once per pick: the link's bounds (cut out of the walk, with our own address), the
         client's own lease, key and host; per probe only dict lookups by int.  A probe
-        mostly meets a lease: with the range three quarters full, dnsmasq's hash walk
-        takes tens of probes (its runs of leased addresses grow as the range fills).
+        mostly meets a lease: with the range half full, dnsmasq's hash walk takes tens of
+        probes (its runs of leased addresses grow as the range fills, sooner for
+        sequential MACs).  So when no lease has run out (every leased address is taken,
+        except the client's own), runs of leased addresses are skipped at C speed
+        (LeaseTable.occupancy) and only unleased ones and the client's own are probed.
         """
         link = ctx.link
         bounds = _BOUNDS.get(id(link))
@@ -196,6 +199,18 @@ class Chooser:
         host, day = ctx.host, int(now)
         seed = allocate.mac_hash(ctx.req.mac)
         sequential = self.cfg.dhcp_sequential_ip
+        skim = nets is None and table.all_live(day)
+
+        def open_to_me(a: int) -> bool:  # the probe below without the lease test
+            if offers is not None:
+                offer = offers.get(a)
+                if offer is not None and offer[1] > now and offer[0] != key:
+                    return False
+            if declined is not None and declined.get(a, 0.0) > now:
+                return False
+            owner = reserved.get(a) if reserved is not None else None
+            return owner is None or owner is host
+
         for rng in ctx.ranges:
             span = _SPANS.get(id(rng))
             if span is None or span[0] is not rng:
@@ -209,7 +224,21 @@ class Chooser:
                 runs: Iterable[range] = (range(start, last + 1), range(first, start))
             else:
                 runs = _runs(first, last, start, low, high, server)
+            octets = table.occupancy(first, last) if skim else None
             for run in runs:
+                if octets is not None:  # leased = taken: probe the gaps and our own lease
+                    pos, stop = run.start, run.stop
+                    while pos < stop:
+                        gap = octets.find(0, pos - first, stop - first)
+                        nxt = stop if gap < 0 else first + gap
+                        if pos <= own < nxt and open_to_me(own):
+                            return IPv4Address(own)
+                        if nxt == stop:
+                            break
+                        if open_to_me(nxt):
+                            return IPv4Address(nxt)
+                        pos = nxt + 1
+                    continue
                 for a in run:
                     if nets is not None and not _inside(nets, a):
                         continue

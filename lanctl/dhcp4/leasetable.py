@@ -9,6 +9,12 @@ of (expiry, address); stale entries of renewed leases are skipped).  Pure, sans-
 `AddrDict` is a dict keyed by IPv4Address that keeps the same entries keyed by the
 address as an int (`ints`): the address walk (choose.py) probes by int, as an
 IPv4Address costs a pure-Python constructor, hash (a hex string) and comparison.
+
+`occupancy(first, last)` is a map of the leased addresses of one span (a range), one
+octet per address (1: leased), made at first use and kept in step by `store` and `drop`:
+the walk finds the next unleased address with bytearray.find (memchr) instead of probing
+each leased one in Python.  dnsmasq's hash walk meets long runs of leased addresses once a
+range fills, sooner for sequential hardware addresses (hash starts cluster).
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from typing import TypeVar, overload
 
 from lanctl.store.lease import Lease4
 
-__all__ = ["AddrDict", "LeaseTable"]
+__all__ = ["OCCUPANCY_MAX", "AddrDict", "LeaseTable"]
+
+OCCUPANCY_MAX = 1 << 22  # addresses: larger spans get no occupancy map (4 MiB each)
 
 V = TypeVar("V")
 T = TypeVar("T")
@@ -106,6 +114,7 @@ class LeaseTable:
         # (expiry, address as int): ties between leases that end in the same second
         # compare ints, not IPv4Address objects (slow, pure Python).
         self._deadlines: list[tuple[int, int]] = []
+        self._maps: tuple[tuple[int, int, bytearray], ...] = ()  # first, last, octets
 
     def __len__(self) -> int:
         return len(self.leases)
@@ -126,11 +135,17 @@ class LeaseTable:
         self.by_hw[(lease.hwtype, lease.hwaddr)] = a
         if lease.expires:
             heapq.heappush(self._deadlines, (lease.expires, a))
+        for first, last, octets in self._maps:
+            if first <= a <= last:
+                octets[a - first] = 1
 
     def drop(self, lease: Lease4) -> None:
         a = int(lease.address)
         if dict.pop(self.leases, lease.address, None) is not None:  # leases.pop, int known
             del self.leases.ints[a]
+            for first, last, octets in self._maps:
+                if first <= a <= last:
+                    octets[a - first] = 0
         if lease.client_id is not None and self.by_cid.get(lease.client_id) == a:
             del self.by_cid[lease.client_id]
         hw = (lease.hwtype, lease.hwaddr)
@@ -152,6 +167,26 @@ class LeaseTable:
         if client_id is None or lease.client_id in (None, client_id):
             return lease
         return None
+
+    def occupancy(self, first: int, last: int) -> bytearray | None:
+        """The leased addresses of [first, last] as octets (1: leased), kept current by
+        store and drop; None for a span wider than OCCUPANCY_MAX."""
+        for low, high, octets in self._maps:
+            if low == first and high == last:
+                return octets
+        if last - first >= OCCUPANCY_MAX or len(self._maps) >= 64:
+            return None
+        octets = bytearray(last - first + 1)
+        for a in self.leases.ints:
+            if first <= a <= last:
+                octets[a - first] = 1
+        self._maps = (*self._maps, (first, last, octets))
+        return octets
+
+    def all_live(self, day: int) -> bool:
+        """Whether no lease has run out by `day` (int seconds): the deadlines' heap keeps
+        stale entries of renewed leases too, so its head is a lower bound."""
+        return not self._deadlines or self._deadlines[0][0] > day
 
     def next_deadline(self) -> float | None:
         """When the next lease runs out (None: no lease expires)."""
@@ -176,4 +211,8 @@ class LeaseTable:
 
     def highest_int(self, start: int, end: int) -> int | None:
         """`highest` on ints."""
+        octets = self.occupancy(start, end) if start <= end else None
+        if octets is not None:
+            top = octets.rfind(1)
+            return None if top < 0 else start + top
         return max((a for a in self.leases.ints if start <= a <= end), default=None)

@@ -149,6 +149,7 @@ OWN = st.integers(0, 35).map(lambda n: A(BASE + n))
 ADDRS = st.one_of(OWN, st.integers(0, 15).map(lambda n: A(int(SHARED.network_address) + n)))
 # Seconds from now (now = T0 + 0.5 or T0): past, exactly int(now), just after, far.
 LEASE_ENDS = st.sampled_from([None, -100, 0, 1, 1000])  # None: never expires
+LIVE_ENDS = st.sampled_from([None, 1, 1000])  # no lease has run out: the walk skims
 HOLD_ENDS = st.sampled_from([-1.0, -0.5, 0.0, 0.25, 60.0, 600.0])
 
 
@@ -177,7 +178,8 @@ class Case:
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> Case:
+def cases(draw: st.DrawFn, live: bool = False) -> Case:
+    ends = LIVE_ENDS if live else LEASE_ENDS
     now = T0 + draw(st.sampled_from([0.0, 0.5]))
     shared = draw(st.sampled_from([None, None, SHARED, OVERLAP]))
     # The link's net may hold only part of the ranges (below its first address, or past
@@ -196,13 +198,13 @@ def cases(draw: st.DrawFn) -> Case:
     holders = draw(st.lists(st.sampled_from(CLIENTS), unique=True, max_size=len(CLIENTS)))
     spots = draw(st.lists(addrs, unique=True, min_size=len(holders), max_size=len(holders)))
     for client, addr in zip(holders, spots, strict=True):
-        end = draw(LEASE_ENDS)
+        end = draw(ends)
         expires = 0 if end is None else int(now) + end
         table.store(Lease4(addr, client.mac, client_id=client.client_id, expires=expires))
     for addr in draw(st.lists(addrs, unique=True, max_size=30)):  # fill: anonymous clients
         if dict.get(table.leases, addr) is None:
             hw = bytes((2, 1)) + int(addr).to_bytes(4, "big")
-            end = draw(LEASE_ENDS)
+            end = draw(ends)
             table.store(Lease4(addr, hw, expires=0 if end is None else int(now) + end))
     lease_max = draw(st.sampled_from([len(table), len(table) + 1, 1_000_000]))
     ch = Chooser(Dhcp4Cfg(dhcp_lease_max=lease_max, dhcp_sequential_ip=sequential), table)
@@ -251,6 +253,39 @@ def test_pick_walk_and_taken_give_the_old_answers(case: Case) -> None:
     assert mine == ref_client_lease(ch.table, ctx.client_id, ctx.req.mac)
     assert ch.walk(ctx, mine, now) == ref_walk(ch, ctx, now, case.sequential)
     assert ch.pick(ctx, now) == ref_pick(ch, ctx, now, case.sequential)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(cases(live=True))
+def test_the_walk_that_skims_leased_runs_gives_the_old_answers(case: Case) -> None:
+    """No lease has run out: leased runs are skipped through LeaseTable.occupancy."""
+    ch, ctx, now = case.ch, case.ctx, case.now
+    assert ch.table.all_live(int(now))
+    mine = ch.table.client_lease(ctx.client_id, ctx.req.htype, ctx.req.mac)
+    assert ch.walk(ctx, mine, now) == ref_walk(ch, ctx, now, case.sequential)
+    assert ch.pick(ctx, now) == ref_pick(ch, ctx, now, case.sequential)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 40)), max_size=60))
+def test_the_occupancy_map_follows_every_store_and_drop(steps: list[tuple[bool, int]]) -> None:
+    table = LeaseTable()
+    early = table.occupancy(BASE + 5, BASE + 30)  # made before the leases, kept in step
+    for put, n in steps:
+        lease = Lease4(A(BASE + n), bytes((2, 0, 0, 0, 1, n)), expires=T0 + n)
+        if put:
+            table.store(lease)
+        else:
+            table.drop(lease)
+        assert early is not None
+        held = {a - BASE - 5 for a in table.leases.ints if BASE + 5 <= a <= BASE + 30}
+        assert {i for i, x in enumerate(early) if x} == held
+    late = table.occupancy(BASE, BASE + 40)  # made from the leases already there
+    assert late is not None
+    assert {i for i, x in enumerate(late) if x} == {a - BASE for a in table.leases.ints}
+    top = table.highest_int(BASE + 5, BASE + 30)
+    inside = [a for a in table.leases.ints if BASE + 5 <= a <= BASE + 30]
+    assert top == (max(inside) if inside else None)
 
 
 def test_a_full_range_wraps_to_its_last_free_address_then_to_the_next_range() -> None:
