@@ -23,6 +23,7 @@ from lanctl.config.model import Dhcp4Cfg
 from lanctl.dhcp4 import allocate
 from lanctl.dhcp4.context import Link, Request
 from lanctl.dhcp4.leasetable import AddrDict, LeaseTable
+from lanctl.dhcp4.occupancy import OFFERED
 from lanctl.dhcp4.reply import INFINITE
 from lanctl.dhcp4.wire import Opt
 from lanctl.store.lease import INFINITE as NEVER  # a lease that never expires
@@ -42,12 +43,16 @@ class Chooser:
         self.cfg = cfg
         self.table = table
         # By address; each also by int(address) (AddrDict.ints) for the walk's probes.
+        # An offer is (client key, until), one per client at most (hold()); the walk skips
+        # offered addresses with the leased ones (occupancy.py).
         self.offers: AddrDict[tuple[bytes, float]] = AddrDict()
+        self.offers.marked_in(table.marks, OFFERED)
         self.offer_of: dict[bytes, IPv4Address] = {}  # client key -> offered address
         self.declined: AddrDict[float] = AddrDict()
         self._reserved: AddrDict[DhcpHost] = AddrDict()
-        # Offers in the order they run out (OFFER_HOLD is constant): purging looks only at
-        # the ones due, not at every offer (tens of thousands under load).
+        # Offers in the order they run out (OFFER_HOLD is constant; hold() re-sorts if the
+        # clock went back): purging looks only at the ones due, not at every offer (tens of
+        # thousands under load), and after it every offer left is live.
         self._due: deque[tuple[float, IPv4Address, bytes]] = deque()
 
     @property
@@ -61,6 +66,12 @@ class Chooser:
 
     def purge(self, now: float) -> None:
         """Forget offers and quarantines that have run out."""
+        self._purge_offers(now)
+        if self.declined:
+            for addr in [a for a, t in self.declined.items() if t <= now]:
+                del self.declined[addr]
+
+    def _purge_offers(self, now: float) -> None:
         due, offers, offer_of = self._due, self.offers, self.offer_of
         while due and due[0][0] <= now:
             _, addr, key = due.popleft()
@@ -70,9 +81,6 @@ class Chooser:
                 entry = None
             if (entry is None or entry[0] != key) and offer_of.get(key) == addr:
                 del offer_of[key]
-        if self.declined:
-            for addr in [a for a, t in self.declined.items() if t <= now]:
-                del self.declined[addr]
 
     def held_for(self, ctx: Request) -> IPv4Address | None:
         """The address offered to this client and still held for it, if any."""
@@ -82,10 +90,21 @@ class Chooser:
 
     def offer(self, ctx: Request, addr: IPv4Address, now: float) -> None:
         """Hold `addr` for this client for OFFER_HOLD seconds."""
-        key = ctx.key
-        self.offers[addr] = (key, now + OFFER_HOLD)
+        self.hold(ctx.key, addr, now + OFFER_HOLD)
+
+    def hold(self, key: bytes, addr: IPv4Address, until: float) -> None:
+        """Offer `addr` to the client `key` until then, in place of any other offer to it."""
+        offers = self.offers
+        before = self.offer_of.get(key)
+        if before is not None and before != addr and offers.get(before, (b"",))[0] == key:
+            del offers[before]
+        offers[addr] = (key, until)
         self.offer_of[key] = addr
-        self._due.append((now + OFFER_HOLD, addr, key))
+        due = self._due
+        late = bool(due) and due[-1][0] > until
+        due.append((until, addr, key))
+        if late:  # the clock went back: keep the order purge relies on
+            self._due = deque(sorted(due))
 
     def withdraw(self, ctx: Request) -> None:
         """The client took another server's offer: release ours."""
@@ -200,6 +219,10 @@ class Chooser:
         seed = allocate.mac_hash(ctx.req.mac)
         sequential = self.cfg.dhcp_sequential_ip
         skim = nets is None and table.all_live(day)
+        mine_too: list[int] = []  # held by this client (lease, offer): may be free to it
+        if skim:  # every lease live; after this every offer too
+            self._purge_offers(now)
+            mine_too = sorted(a for a in (own, self._held_int(ctx.key)) if a >= 0)
 
         def open_to_me(a: int) -> bool:  # the probe below without the lease test
             if offers is not None:
@@ -224,15 +247,16 @@ class Chooser:
                 runs: Iterable[range] = (range(start, last + 1), range(first, start))
             else:
                 runs = _runs(first, last, start, low, high, server)
-            octets = table.occupancy(first, last) if skim else None
+            octets = table.marks.span(first, last) if skim else None
             for run in runs:
-                if octets is not None:  # leased = taken: probe the gaps and our own lease
+                if octets is not None:  # leased or offered: taken, unless held by this client
                     pos, stop = run.start, run.stop
                     while pos < stop:
                         gap = octets.find(0, pos - first, stop - first)
                         nxt = stop if gap < 0 else first + gap
-                        if pos <= own < nxt and open_to_me(own):
-                            return IPv4Address(own)
+                        for a in mine_too:
+                            if pos <= a < nxt and (a == own or a not in leases) and open_to_me(a):
+                                return IPv4Address(a)
                         if nxt == stop:
                             break
                         if open_to_me(nxt):
@@ -259,6 +283,12 @@ class Chooser:
                             continue
                     return IPv4Address(a)
         return None
+
+    def _held_int(self, key: bytes) -> int:
+        """The address offered to the client `key` as an int (-1: none)."""
+        held = self.offer_of.get(key)
+        entry = self.offers.ints.get(int(held)) if held is not None else None
+        return int(held) if held is not None and entry is not None and entry[0] == key else -1
 
     def lease_time(self, ctx: Request, addr: IPv4Address) -> int:
         rng = range_of(ctx, addr)

@@ -10,11 +10,8 @@ of (expiry, address); stale entries of renewed leases are skipped).  Pure, sans-
 address as an int (`ints`): the address walk (choose.py) probes by int, as an
 IPv4Address costs a pure-Python constructor, hash (a hex string) and comparison.
 
-`occupancy(first, last)` is a map of the leased addresses of one span (a range), one
-octet per address (1: leased), made at first use and kept in step by `store` and `drop`:
-the walk finds the next unleased address with bytearray.find (memchr) instead of probing
-each leased one in Python.  dnsmasq's hash walk meets long runs of leased addresses once a
-range fills, sooner for sequential hardware addresses (hash starts cluster).
+`marks` (occupancy.py) holds which addresses of each range are leased (and, set by
+choose.py, offered), kept in step by `store`, `drop` and every AddrDict change.
 """
 
 from __future__ import annotations
@@ -24,11 +21,10 @@ from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Address
 from typing import TypeVar, overload
 
+from lanctl.dhcp4.occupancy import LEASED, Occupancy, highest_marked
 from lanctl.store.lease import Lease4
 
-__all__ = ["OCCUPANCY_MAX", "AddrDict", "LeaseTable"]
-
-OCCUPANCY_MAX = 1 << 22  # addresses: larger spans get no occupancy map (4 MiB each)
+__all__ = ["AddrDict", "LeaseTable"]
 
 V = TypeVar("V")
 T = TypeVar("T")
@@ -39,25 +35,39 @@ _MISSING: object = object()
 class AddrDict(dict[IPv4Address, V]):
     """A dict by IPv4Address whose `ints` holds the same entries by int(address).
 
-    Every way of changing the dict keeps `ints` in step; `ints` itself is read-only by
-    convention.  Reads are the plain dict's (C speed).
+    Every way of changing the dict keeps `ints` in step, and the `marked_in` Occupancy
+    bit; `ints` itself is read-only by convention.  Reads are the plain dict's (C speed).
     """
 
-    __slots__ = ("ints",)
+    __slots__ = ("ints", "marks")
 
     def __init__(
         self, items: Mapping[IPv4Address, V] | Iterable[tuple[IPv4Address, V]] = ()
     ) -> None:
         super().__init__(items)
         self.ints: dict[int, V] = {int(k): v for k, v in self.items()}
+        self.marks: tuple[Occupancy, int] | None = None
+
+    def marked_in(self, occupancy: Occupancy, bit: int) -> None:
+        """Keep `bit` of `occupancy` set for the addresses this dict holds."""
+        self.marks = (occupancy, bit)
+        occupancy.track(self.ints, bit)
 
     def __setitem__(self, key: IPv4Address, value: V, /) -> None:
         dict.__setitem__(self, key, value)
-        self.ints[int(key)] = value
+        a = int(key)
+        self.ints[a] = value
+        if self.marks is not None:
+            self.marks[0].mark(a, self.marks[1])
 
     def __delitem__(self, key: IPv4Address, /) -> None:
         dict.__delitem__(self, key)
-        del self.ints[int(key)]
+        self._forget(int(key))
+
+    def _forget(self, a: int) -> None:
+        del self.ints[a]
+        if self.marks is not None:
+            self.marks[0].unmark(a, self.marks[1])
 
     @overload
     def pop(self, key: IPv4Address, /) -> V: ...
@@ -71,17 +81,18 @@ class AddrDict(dict[IPv4Address, V]):
             if default is _MISSING:
                 raise KeyError(key)
             return default
-        del self.ints[int(key)]
+        self._forget(int(key))
         return value
 
     def popitem(self) -> tuple[IPv4Address, V]:
         key, value = dict.popitem(self)
-        del self.ints[int(key)]
+        self._forget(int(key))
         return key, value
 
     def clear(self) -> None:
+        for a in list(self.ints):
+            self._forget(a)
         dict.clear(self)
-        self.ints.clear()
 
     def setdefault(self, key: IPv4Address, default: V, /) -> V:
         if key in self:
@@ -114,7 +125,8 @@ class LeaseTable:
         # (expiry, address as int): ties between leases that end in the same second
         # compare ints, not IPv4Address objects (slow, pure Python).
         self._deadlines: list[tuple[int, int]] = []
-        self._maps: tuple[tuple[int, int, bytearray], ...] = ()  # first, last, octets
+        self.marks = Occupancy()  # LEASED here, OFFERED by choose.py
+        self.marks.track(self.leases.ints, LEASED)  # (store and drop mark, not AddrDict)
 
     def __len__(self) -> int:
         return len(self.leases)
@@ -135,17 +147,13 @@ class LeaseTable:
         self.by_hw[(lease.hwtype, lease.hwaddr)] = a
         if lease.expires:
             heapq.heappush(self._deadlines, (lease.expires, a))
-        for first, last, octets in self._maps:
-            if first <= a <= last:
-                octets[a - first] = 1
+        self.marks.mark(a, LEASED)
 
     def drop(self, lease: Lease4) -> None:
         a = int(lease.address)
         if dict.pop(self.leases, lease.address, None) is not None:  # leases.pop, int known
             del self.leases.ints[a]
-            for first, last, octets in self._maps:
-                if first <= a <= last:
-                    octets[a - first] = 0
+            self.marks.unmark(a, LEASED)
         if lease.client_id is not None and self.by_cid.get(lease.client_id) == a:
             del self.by_cid[lease.client_id]
         hw = (lease.hwtype, lease.hwaddr)
@@ -167,21 +175,6 @@ class LeaseTable:
         if client_id is None or lease.client_id in (None, client_id):
             return lease
         return None
-
-    def occupancy(self, first: int, last: int) -> bytearray | None:
-        """The leased addresses of [first, last] as octets (1: leased), kept current by
-        store and drop; None for a span wider than OCCUPANCY_MAX."""
-        for low, high, octets in self._maps:
-            if low == first and high == last:
-                return octets
-        if last - first >= OCCUPANCY_MAX or len(self._maps) >= 64:
-            return None
-        octets = bytearray(last - first + 1)
-        for a in self.leases.ints:
-            if first <= a <= last:
-                octets[a - first] = 1
-        self._maps = (*self._maps, (first, last, octets))
-        return octets
 
     def all_live(self, day: int) -> bool:
         """Whether no lease has run out by `day` (int seconds): the deadlines' heap keeps
@@ -211,8 +204,8 @@ class LeaseTable:
 
     def highest_int(self, start: int, end: int) -> int | None:
         """`highest` on ints."""
-        octets = self.occupancy(start, end) if start <= end else None
+        octets = self.marks.span(start, end)
         if octets is not None:
-            top = octets.rfind(1)
+            top = highest_marked(octets, LEASED)
             return None if top < 0 else start + top
         return max((a for a in self.leases.ints if start <= a <= end), default=None)

@@ -209,10 +209,8 @@ def cases(draw: st.DrawFn, live: bool = False) -> Case:
     lease_max = draw(st.sampled_from([len(table), len(table) + 1, 1_000_000]))
     ch = Chooser(Dhcp4Cfg(dhcp_lease_max=lease_max, dhcp_sequential_ip=sequential), table)
     keys = st.sampled_from([me.key, me.key, OTHER_KEY, *(c.key for c in CLIENTS)])
-    for addr in draw(st.lists(addrs, unique=True, max_size=12)):
-        key = draw(keys)
-        ch.offers[addr] = (key, now + draw(HOLD_ENDS))
-        ch.offer_of[key] = addr
+    for addr in draw(st.lists(addrs, unique=True, max_size=12)):  # one per client (hold)
+        ch.hold(draw(keys), addr, now + draw(HOLD_ENDS))
     for addr in draw(st.lists(addrs, unique=True, max_size=6)):
         ch.declined[addr] = now + draw(HOLD_ENDS)
     # Changes from outside choose.py, as messages.py and engine.py make them.
@@ -258,7 +256,7 @@ def test_pick_walk_and_taken_give_the_old_answers(case: Case) -> None:
 @settings(max_examples=1500, deadline=None)
 @given(cases(live=True))
 def test_the_walk_that_skims_leased_runs_gives_the_old_answers(case: Case) -> None:
-    """No lease has run out: leased runs are skipped through LeaseTable.occupancy."""
+    """No lease has run out: leased and offered runs are skipped (occupancy.py)."""
     ch, ctx, now = case.ch, case.ctx, case.now
     assert ch.table.all_live(int(now))
     mine = ch.table.client_lease(ctx.client_id, ctx.req.htype, ctx.req.mac)
@@ -270,7 +268,7 @@ def test_the_walk_that_skims_leased_runs_gives_the_old_answers(case: Case) -> No
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 40)), max_size=60))
 def test_the_occupancy_map_follows_every_store_and_drop(steps: list[tuple[bool, int]]) -> None:
     table = LeaseTable()
-    early = table.occupancy(BASE + 5, BASE + 30)  # made before the leases, kept in step
+    early = table.marks.span(BASE + 5, BASE + 30)  # made before the leases, kept in step
     for put, n in steps:
         lease = Lease4(A(BASE + n), bytes((2, 0, 0, 0, 1, n)), expires=T0 + n)
         if put:
@@ -280,12 +278,52 @@ def test_the_occupancy_map_follows_every_store_and_drop(steps: list[tuple[bool, 
         assert early is not None
         held = {a - BASE - 5 for a in table.leases.ints if BASE + 5 <= a <= BASE + 30}
         assert {i for i, x in enumerate(early) if x} == held
-    late = table.occupancy(BASE, BASE + 40)  # made from the leases already there
+    late = table.marks.span(BASE, BASE + 40)  # made from the leases already there
     assert late is not None
     assert {i for i, x in enumerate(late) if x} == {a - BASE for a in table.leases.ints}
     top = table.highest_int(BASE + 5, BASE + 30)
     inside = [a for a in table.leases.ints if BASE + 5 <= a <= BASE + 30]
     assert top == (max(inside) if inside else None)
+
+
+OPS = st.tuples(
+    st.sampled_from(["hold", "pop", "withdraw", "decline", "purge"]), st.integers(0, 40)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(OPS, max_size=60), st.lists(st.integers(0, 40), max_size=20))
+def test_the_offered_marks_follow_every_offer_change(
+    ops: list[tuple[str, int]], leased: list[int]
+) -> None:
+    table = LeaseTable()
+    for n in leased:
+        table.store(Lease4(A(BASE + n), bytes((2, 0, 0, 0, 1, n)), expires=T0 + 100))
+    ch = Chooser(Dhcp4Cfg(), table)
+    octets = table.marks.span(BASE, BASE + 40)
+    assert octets is not None
+    clients = [Request(Inbound(b"", ("0.0.0.0", 68), "veth0", ()),
+                       Packet(BOOTREQUEST, 1, c.mac + bytes(10)), None, (), None,  # type: ignore[arg-type]
+                       c.client_id, None, set()) for c in CLIENTS]  # fmt: skip
+    now = float(T0)
+    for op, n in ops:
+        addr, client = A(BASE + n), clients[n % len(clients)]
+        if op == "hold":
+            ch.hold(client.key, addr, now + n % 7)
+        elif op == "pop":
+            ch.offers.pop(addr, None)
+        elif op == "withdraw":
+            ch.withdraw(client)
+        elif op == "decline":
+            ch.decline(addr, now)
+        else:
+            now += n % 5
+            ch.purge(now)
+        offered = {a - BASE for a in ch.offers.ints}
+        assert {i for i, x in enumerate(octets) if x & 2} == offered
+        assert {i for i, x in enumerate(octets) if x & 1} == {a - BASE for a in table.leases.ints}
+        keys = [entry[0] for entry in ch.offers.values()]
+        assert len(keys) == len(set(keys))  # one offer per client
 
 
 def test_a_full_range_wraps_to_its_last_free_address_then_to_the_next_range() -> None:
