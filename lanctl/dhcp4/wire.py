@@ -303,7 +303,9 @@ def encode_packet(
         if areas[1]:
             sname = bytes(areas[1]) + b"\xff"
         body += bytes((52, 1, (1 if areas[0] else 0) | (2 if areas[1] else 0)))  # OVERLOAD
-    elif key is not None and len(_ENCODED) < 1024:  # no spill: the same options, the same octets
+    elif key is not None:  # no spill: the same options, the same octets
+        if len(_ENCODED) >= 1024:  # options unique to a client (a name) filled it: start over
+            _ENCODED.clear()
         _ENCODED[key] = bytes(body)
     return _finish(packet, body, sname, file, agent)
 
