@@ -43,6 +43,7 @@ from lanctl.dhcp4.leasetable import LeaseTable
 from lanctl.dhcp4.options import Chosen
 from lanctl.dhcp4.outbound import Outbound
 from lanctl.dhcp4.pingcheck import PING_CACHE_TIME, PingCheck
+from lanctl.dhcp4.prebuilt import Prebuilt
 from lanctl.dhcp4.proxy import server_id_override
 from lanctl.dhcp4.wire import BOOTREQUEST, ZERO, MessageType, Opt, Packet, decode_packet
 from lanctl.store.lease import Lease4
@@ -125,6 +126,7 @@ class Dhcp4Engine(Outbound):
         mine = tuple(o for o in self.cfg.dhcp_option if isinstance(o, DhcpOption))
         self.options = mine + tuple(options)
         self._encap = tuple(o for o in self.options if o.encapsulated)
+        self.prebuilt = Prebuilt(self.cfg, bool(self._encap))  # its templates used them
         self._chosen: dict[tuple[frozenset[str], IPv4Address], dict[int, Chosen]] = {}
 
     def client_lease(self, client_id: bytes | None, htype: int, mac: bytes) -> Lease4 | None:

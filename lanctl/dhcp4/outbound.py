@@ -5,6 +5,11 @@
 for them, the lease's name (dhcp-host name, option 12/81 via fqdn.py, --dhcp-client-update),
 delivery to relay/ciaddr/broadcast/unicast (--dhcp-broadcast, --dhcp-no-override) and
 --dhcp-reply-delay holding (delay.py).  Sans-IO: effects are appended to the request.
+
+A plain OFFER or ACK (no name, no boot data, no encapsulated options, no option 82, not
+--log-dhcp) differs from the one before it on the same link only in its header: it is
+encoded once per (link, options chosen, parameter list, size limit, ...) by the general
+code (prebuilt.py) and copied with the client's fields for the next (`Encoded`).
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from lanctl.dhcp4.fqdn import reply_fqdn
 from lanctl.dhcp4.leasenames import LeaseNames
 from lanctl.dhcp4.leasetable import LeaseTable
 from lanctl.dhcp4.options import Chosen, select_encapsulated, select_options, vendor_class_for
+from lanctl.dhcp4.prebuilt import Encoded, Prebuilt
 from lanctl.dhcp4.reply import ReplyInfo, build_nak, build_reply, choose_boot, max_size
 from lanctl.dhcp4.wire import ZERO, MessageType, Opt, Packet, address_text, encode_packet
 from lanctl.store.lease import Lease4
 from lanctl.tags import apply_tag_if, matches
 
 BROADCAST: Final = ("255.255.255.255", 68)
+_OFFER: Final = int(MessageType.DHCPOFFER)
 CLIENT_PORT: Final = 68
 SERVER_PORT: Final = 67
 
@@ -45,6 +52,7 @@ class Outbound:
     counters: dict[str, int]
     options: tuple[DhcpOption, ...]
     held: HeldReplies
+    prebuilt: Prebuilt
     _encap: tuple[DhcpOption, ...]
     _chosen: dict[tuple[frozenset[str], IPv4Address], dict[int, Chosen]]
 
@@ -130,20 +138,27 @@ class Outbound:
         lease: int | None,
         *,
         rapid: bool = False,
-    ) -> Packet:
+    ) -> Packet | Encoded:
         tags = self.final_tags(ctx, addr)
         domain = domain_for(self.cfg.domain, addr)
         configured = self._configured(tags, ctx.link.server)
-        vendor = vendor_class_for(ctx.req.options, configured)
         hostname = self.hostname(ctx)
         fqdn = None
         if ctx.fqdn is not None:
             update = self.cfg.dhcp_client_update
             fqdn = reply_fqdn(ctx.fqdn, hostname, domain, update)
-        elif mtype == MessageType.DHCPOFFER and not _offer_names(ctx):
+        elif mtype == _OFFER and not _offer_names(ctx):
             hostname = None  # dnsmasq 2.90 names the client in an OFFER only after option 81
+        key = None
+        prebuilt = self.prebuilt
+        if hostname is None and fqdn is None and prebuilt.usable(ctx, lease):
+            key = (mtype, lease, rapid, domain, id(configured))
+            hit = prebuilt.get(ctx, key, configured, addr)
+            if hit is not None:
+                return hit
         if self.cfg.log_dhcp:
             ctx.out.append(Log(logging.INFO, f"{ctx.req.xid} tags: {', '.join(sorted(tags))}"))
+        vendor = vendor_class_for(ctx.req.options, configured)
         info = ReplyInfo(
             mtype=mtype,
             yiaddr=addr,
@@ -162,10 +177,18 @@ class Outbound:
             fqdn=fqdn,
             server_id=ctx.server_id,
         )
-        return build_reply(ctx.req, info)
+        packet = build_reply(ctx.req, info)
+        if key is not None:  # encoded now, kept for the next client like this one
+            return prebuilt.make(ctx, key, configured, addr, packet)
+        return packet
 
     def send(
-        self, ctx: Request, reply: Packet, *, nak: bool = False, hold_until: float | None = None
+        self,
+        ctx: Request,
+        reply: Packet | Encoded,
+        *,
+        nak: bool = False,
+        hold_until: float | None = None,
     ) -> None:
         """RFC 2131 §4.1 delivery: relay, NAK broadcast, ciaddr, broadcast flag, else unicast.
 
@@ -173,9 +196,12 @@ class Outbound:
         time instead; next_deadline() says when.
         """
         req = ctx.req
-        # dnsmasq: file/sname become option space only for a client with a parameter list
-        overload = not self.cfg.dhcp_no_override and Opt.PARAMETER_LIST in req.options
-        payload = encode_packet(reply, max_size(req), overload=overload)
+        if isinstance(reply, Packet):
+            # dnsmasq: file/sname become option space only for a client with a parameter list
+            overload = not self.cfg.dhcp_no_override and Opt.PARAMETER_LIST in req.options
+            payload = encode_packet(reply, max_size(req), overload=overload)
+        else:
+            payload = reply.payload
         iface = ctx.inb.iface
         if req.giaddr != ZERO:
             out = Send((address_text(req.giaddr), SERVER_PORT), payload, iface)
