@@ -24,6 +24,7 @@ RATES=("$@")
 ((${#RATES[@]})) || RATES=(250 500 1000 2000 4000 8000)
 PERIOD=${PERIOD:-10}
 CLIENTS=${CLIENTS:-100000}
+THREADS=${THREADS:-multi}  # perfdhcp -g: single keeps it to one CPU
 TAG="lctb$$"
 SRV="$TAG-srv" CLI="$TAG-cli"
 WORK=$(mktemp -d /tmp/lanctl-dhcp-bench.XXXXXX)
@@ -91,7 +92,7 @@ run_rate() { # $1 = kind, $2 = rate -> prints a result line, sets LAST_DROPS
     local out sent recv drops done_s leases cpu0 cpu1 cpu_us
     cpu0=$(cpu_ticks "$PID")
     out=$(timeout $((PERIOD + 30)) ip netns exec "$CLI" perfdhcp -4 -l "${TAG}c" -r "$2" \
-        -R "$CLIENTS" -p "$PERIOD" -W 2000000 198.18.0.1 2>&1 || true)
+        -R "$CLIENTS" -p "$PERIOD" -W 2000000 -g "$THREADS" 198.18.0.1 2>&1 || true)
     sent=$(awk '/REQUEST-ACK/{f=1} f&&/sent packets:/{print $3; exit}' <<<"$out")
     recv=$(awk '/REQUEST-ACK/{f=1} f&&/received packets:/{print $3; exit}' <<<"$out")
     drops=$(awk '/DISCOVER-OFFER/{f=1} f&&/drops:/{print $2; exit}' <<<"$out")

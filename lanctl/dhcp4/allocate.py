@@ -17,7 +17,7 @@ from itertools import chain
 
 from lanctl.config.grammar.dhcp_range import Dhcp4Range
 
-__all__ = ["mac_hash", "start_of", "walk"]
+__all__ = ["inside", "mac_hash", "runs_of", "start_of", "walk"]
 
 
 def mac_hash(hwaddr: bytes) -> int:
@@ -73,3 +73,26 @@ def walk(
             if not taken(addr):
                 return addr
     return None
+
+
+def runs_of(first: int, last: int, start: int, low: int, high: int, server: int) -> list[range]:
+    """The walk of one range, start to last then first to start - 1, as runs of addresses
+    in [low, high) without `server`: the probes skip no address for these reasons."""
+    out: list[range] = []
+    for lo, hi in ((start, last + 1), (first, start)):
+        lo, hi = max(lo, low), min(hi, high)
+        if lo >= hi:
+            continue
+        if lo <= server < hi:
+            out += (range(lo, server), range(server + 1, hi))
+        else:
+            out.append(range(lo, hi))
+    return out
+
+
+def inside(nets: tuple[tuple[int, int], ...], a: int) -> bool:
+    """Link.contains on ints: (first address, broadcast) of its nets, its own first."""
+    for low, broadcast in nets:
+        if low <= a <= broadcast:
+            return a != broadcast
+    return False

@@ -191,15 +191,19 @@ class Chooser:
         client's own lease, key and host; per probe only dict lookups by int.  A probe
         mostly meets a lease: with the range half full, dnsmasq's hash walk takes tens of
         probes (its runs of leased addresses grow as the range fills, sooner for
-        sequential MACs).  So when no lease has run out (every leased address is taken,
-        except the client's own), runs of leased addresses are skipped at C speed
-        (LeaseTable.occupancy) and only unleased ones and the client's own are probed.
+        sequential MACs).  So when no lease has run out, `_skim` walks instead.
         """
         link = ctx.link
         bounds = _BOUNDS.get(id(link))
         if bounds is None or bounds[0] is not link:
             bounds = _bounds(link)
         _, server, low, high = bounds
+        table = self.table
+        day = int(now)
+        if server >= 0 and table.all_live(day):
+            maps = self._maps(ctx)
+            if maps is not None:
+                return self._skim(ctx, mine, now, bounds, maps)
         nets: tuple[tuple[int, int], ...] | None = None
         if server < 0:  # --shared-network: Link.contains on ints, the link's own net first
             server = int(link.server)
@@ -208,32 +212,15 @@ class Chooser:
                 for n in (link.network, *link.shared)
             )
             low, high = 0, 1 << 32
-        table = self.table
         leases = table.leases.ints
         offers = self.offers.ints if self.offers else None
         declined = self.declined.ints if self.declined else None
         reserved = self._reserved.ints if self._reserved else None
         own = int(mine.address) if mine is not None else -1  # its live lease is free to it
         key = ctx.key if offers is not None else b""
-        host, day = ctx.host, int(now)
+        host = ctx.host
         seed = allocate.mac_hash(ctx.req.mac)
         sequential = self.cfg.dhcp_sequential_ip
-        skim = nets is None and table.all_live(day)
-        mine_too: list[int] = []  # held by this client (lease, offer): may be free to it
-        if skim:  # every lease live; after this every offer too
-            self._purge_offers(now)
-            mine_too = sorted(a for a in (own, self._held_int(ctx.key)) if a >= 0)
-
-        def open_to_me(a: int) -> bool:  # the probe below without the lease test
-            if offers is not None:
-                offer = offers.get(a)
-                if offer is not None and offer[1] > now and offer[0] != key:
-                    return False
-            if declined is not None and declined.get(a, 0.0) > now:
-                return False
-            owner = reserved.get(a) if reserved is not None else None
-            return owner is None or owner is host
-
         for rng in ctx.ranges:
             span = _SPANS.get(id(rng))
             if span is None or span[0] is not rng:
@@ -246,25 +233,10 @@ class Chooser:
             if low <= first and last < high and not first <= server <= last:
                 runs: Iterable[range] = (range(start, last + 1), range(first, start))
             else:
-                runs = _runs(first, last, start, low, high, server)
-            octets = table.marks.span(first, last) if skim else None
+                runs = allocate.runs_of(first, last, start, low, high, server)
             for run in runs:
-                if octets is not None:  # leased or offered: taken, unless held by this client
-                    pos, stop = run.start, run.stop
-                    while pos < stop:
-                        gap = octets.find(0, pos - first, stop - first)
-                        nxt = stop if gap < 0 else first + gap
-                        for a in mine_too:
-                            if pos <= a < nxt and (a == own or a not in leases) and open_to_me(a):
-                                return IPv4Address(a)
-                        if nxt == stop:
-                            break
-                        if open_to_me(nxt):
-                            return IPv4Address(nxt)
-                        pos = nxt + 1
-                    continue
                 for a in run:
-                    if nets is not None and not _inside(nets, a):
+                    if nets is not None and not allocate.inside(nets, a):
                         continue
                     lease = leases.get(a)
                     if lease is not None and a != own:
@@ -283,6 +255,82 @@ class Chooser:
                             continue
                     return IPv4Address(a)
         return None
+
+    def _maps(self, ctx: Request) -> list[tuple[int, int, bytearray]] | None:
+        """first, last and occupancy map of the client's dynamic ranges (None: one has no map,
+        as too wide)."""
+        out = []
+        for rng in ctx.ranges:
+            span = _SPANS.get(id(rng))
+            if span is None or span[0] is not rng:
+                span = _span(rng)
+            if span[3]:
+                octets = self.table.marks.span(span[1], span[2])
+                if octets is None:
+                    return None
+                out.append((span[1], span[2], octets))
+        return out
+
+    def _skim(
+        self,
+        ctx: Request,
+        mine: Lease4 | None,
+        now: float,
+        bounds: tuple[Link, int, int, int],
+        maps: list[tuple[int, int, bytearray]],
+    ) -> IPv4Address | None:
+        """`walk` when every lease is live (so every leased address is taken, except the
+        client's own) on a link without --shared-network: after purging, every offer is
+        live too, and runs of leased or offered addresses are skipped at C speed
+        (occupancy.py); only the gaps and the client's own lease and offer are probed."""
+        if self._due and self._due[0][0] <= now:
+            self._purge_offers(now)
+        _, server, low, high = bounds
+        table = self.table
+        leases = table.leases.ints
+        key = ctx.key
+        own = int(mine.address) if mine is not None else -1
+        held = self._held_int(key) if self.offers else -1
+        mine_first, mine_next = (own, held) if own <= held else (held, own)
+        seed = allocate.mac_hash(ctx.req.mac)
+        sequential = self.cfg.dhcp_sequential_ip
+        for first, last, octets in maps:
+            top = table.highest_int(first, last) if sequential else None
+            start = allocate.start_of(first, last, seed, top, sequential)
+            runs: Iterable[tuple[int, int]] = ((start, last + 1), (first, start))
+            if not (low <= first and last < high and not first <= server <= last):
+                runs = (
+                    (r.start, r.stop)
+                    for r in allocate.runs_of(first, last, start, low, high, server)
+                )
+            for pos, stop in runs:
+                while pos < stop:
+                    gap = octets.find(0, pos - first, stop - first)
+                    nxt = stop if gap < 0 else first + gap
+                    for a in (mine_first, mine_next):  # leased or offered, maybe to this client
+                        if (
+                            pos <= a < nxt
+                            and (a == own or a not in leases)
+                            and self._open(a, ctx, now)
+                        ):
+                            return IPv4Address(a)
+                    if nxt == stop:
+                        break
+                    if self._open(nxt, ctx, now):
+                        return IPv4Address(nxt)
+                    pos = nxt + 1
+        return None
+
+    def _open(self, a: int, ctx: Request, now: float) -> bool:
+        """`walk`'s probe without the lease test: not offered to another client, declined
+        lately or reserved for another host."""
+        offer = self.offers.ints.get(a) if self.offers else None
+        if offer is not None and offer[1] > now and offer[0] != ctx.key:
+            return False
+        if self.declined and self.declined.ints.get(a, 0.0) > now:
+            return False
+        owner = self._reserved.ints.get(a) if self._reserved else None
+        return owner is None or owner is ctx.host
 
     def _held_int(self, key: bytes) -> int:
         """The address offered to the client `key` as an int (-1: none)."""
@@ -327,29 +375,6 @@ def _span(rng: Dhcp4Range) -> tuple[Dhcp4Range, int, int, bool]:
         _SPANS.clear()
     done = _SPANS[id(rng)] = (rng, int(rng.start), int(rng.end), rng.mode == "dynamic")
     return done
-
-
-def _runs(first: int, last: int, start: int, low: int, high: int, server: int) -> list[range]:
-    """The walk of one range, start to last then first to start - 1, as runs of addresses
-    in [low, high) without `server`: the probes skip no address for these reasons."""
-    out: list[range] = []
-    for lo, hi in ((start, last + 1), (first, start)):
-        lo, hi = max(lo, low), min(hi, high)
-        if lo >= hi:
-            continue
-        if lo <= server < hi:
-            out += (range(lo, server), range(server + 1, hi))
-        else:
-            out.append(range(lo, hi))
-    return out
-
-
-def _inside(nets: tuple[tuple[int, int], ...], a: int) -> bool:
-    """Link.contains on ints: (first address, broadcast) of its nets, its own first."""
-    for low, broadcast in nets:
-        if low <= a <= broadcast:
-            return a != broadcast
-    return False
 
 
 def range_of(ctx: Request, addr: IPv4Address) -> Dhcp4Range | None:

@@ -231,5 +231,18 @@ def client_info(ctx: Request, tags: frozenset[str]) -> ClientInfo:
         requested_options=tuple(prl) if prl else None,
         vendor_class=req.options.get(Opt.VENDOR_CLASS) or None,
         relay=address_text(req.giaddr) if req.giaddr != ZERO else None,
-        tags=tuple(sorted(tags)),
+        tags=_sorted(tags),
     )
+
+
+def _sorted(tags: frozenset[str]) -> tuple[str, ...]:
+    """The tags in order: the few tag sets of a network recur."""
+    done = _SORTED.get(tags)
+    if done is None:
+        if len(_SORTED) > 1024:
+            _SORTED.clear()
+        done = _SORTED[tags] = tuple(sorted(tags))
+    return done
+
+
+_SORTED: dict[frozenset[str], tuple[str, ...]] = {}
