@@ -95,10 +95,15 @@ cpu_ticks() { # $1 = pid -> user + system clock ticks of it and its threads so f
     echo $((${user:-0} + ${sys:-0}))
 }
 
+rcvbuf_errors() { # $1 = namespace -> UDP datagrams dropped there for a full receive buffer
+    ip netns exec "$1" awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp
+}
+
 declare -A BEST
 run_rate() { # $1 = kind, $2 = rate -> prints a result line, sets LAST_DROPS
-    local out sent recv drops done_s leases cpu0 cpu1 cpu_us
+    local out sent recv drops done_s leases cpu0 cpu1 cpu_us srv0 cli0 full
     cpu0=$(cpu_ticks "$PID")
+    srv0=$(rcvbuf_errors "$SRV") cli0=$(rcvbuf_errors "$CLI")
     out=$(timeout $((PERIOD + 30)) ip netns exec "$CLI" perfdhcp -4 -l "${TAG}c" -r "$2" \
         -R "$CLIENTS" -p "$PERIOD" -W 2000000 -g "$THREADS" 198.18.0.1 2>&1 || true)
     sent=$(awk '/REQUEST-ACK/{f=1} f&&/sent packets:/{print $3; exit}' <<<"$out")
@@ -106,6 +111,7 @@ run_rate() { # $1 = kind, $2 = rate -> prints a result line, sets LAST_DROPS
     drops=$(awk '/DISCOVER-OFFER/{f=1} f&&/drops:/{print $2; exit}' <<<"$out")
     drops=$((${drops:-0} + $(awk '/REQUEST-ACK/{f=1} f&&/drops:/{print $2; exit}' <<<"$out")))
     cpu1=$(cpu_ticks "$PID")
+    full="server $(($(rcvbuf_errors "$SRV") - srv0)), perfdhcp $(($(rcvbuf_errors "$CLI") - cli0))"
     sleep 1.5
     leases=$(grep -c . "$WORK/$1.leases" 2>/dev/null || echo 0)
     done_s=$(awk -v r="${recv:-0}" -v p="$PERIOD" 'BEGIN{printf "%.0f", r/p}')
@@ -113,6 +119,7 @@ run_rate() { # $1 = kind, $2 = rate -> prints a result line, sets LAST_DROPS
         'BEGIN{ if (r > 0) printf "%.0f", t / hz * 1e6 / r; else print "-" }')
     printf '%-8s rate %5s/s  DORA completed %6s (%5s/s)  drops %6s  leases in file %6s  CPU %4s us/DORA\n' \
         "$1" "$2" "${recv:-0}" "$done_s" "$drops" "$leases" "$cpu_us"
+    ((drops == 0)) || echo "         datagrams lost to a full receive buffer: $full"
     LAST_DROPS=$drops
     LAST_DONE=$done_s
 }
