@@ -231,6 +231,7 @@ class Request:
     fqdn: ClientFqdn | None = None  # the client's option 81
     sid_override: IPv4Address | None = None  # --dhcp-proxy / RFC 5107 (lanctl/dhcp4/proxy.py)
     finals: dict[str | None, frozenset[str]] = field(default_factory=dict)  # by range set: tag
+    known_key: bytes | None = None  # `key`, once asked
 
     @property
     def server_id(self) -> IPv4Address:
@@ -240,9 +241,14 @@ class Request:
     @property
     def key(self) -> bytes:
         """Identity of the client for offers: client-id, else hardware type + address."""
-        if self.client_id is not None:
-            return b"i" + self.client_id
-        return b"h" + bytes((self.req.htype,)) + self.req.mac
+        key = self.known_key
+        if key is None:
+            if self.client_id is not None:
+                key = b"i" + self.client_id
+            else:
+                key = b"h" + bytes((self.req.htype,)) + self.req.mac
+            self.known_key = key
+        return key
 
 
 def format_mac(mac: bytes) -> str:

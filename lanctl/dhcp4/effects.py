@@ -47,7 +47,7 @@ class LeaseChanged:
     action: Literal["add", "old", "del"]
     lease: Lease4
     before: Lease4 | None = None  # "old": the lease as it was
-    info: ClientInfo | None = None  # set when a client request caused the change
+    info: ClientInfo | None = None  # set when a client request caused it (with --dhcp-script)
 
 
 @dataclass(slots=True)

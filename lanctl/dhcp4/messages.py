@@ -128,7 +128,7 @@ def ack(
     eng.choice.offers.pop(addr, None)
     same = mine is not None and mine.address == addr
     eng.table.store(lease)
-    info = client_info(ctx, eng.final_tags(ctx, addr))
+    info = client_info(ctx, eng.final_tags(ctx, addr)) if eng.cfg.dhcp_script else None
     ctx.out.append(LeaseChanged("old" if same else "add", lease, mine if same else None, info))
     reply = eng.reply(ctx, MessageType.DHCPACK, addr, time, rapid=rapid)
     eng.log(ctx, "DHCPACK", addr, hostname or "")
@@ -168,7 +168,7 @@ def bootp(eng: Dhcp4Engine, ctx: Request, now: float) -> None:
         ctx.out.append(LeaseChanged("del", mine))
     same = mine is not None and mine.address == addr
     eng.table.store(lease)
-    info = client_info(ctx, eng.final_tags(ctx, addr))
+    info = client_info(ctx, eng.final_tags(ctx, addr)) if eng.cfg.dhcp_script else None
     ctx.out.append(LeaseChanged("old" if same else "add", lease, mine if same else None, info))
     reply = eng.reply(ctx, MessageType.DHCPACK, addr, INFINITE)
     eng.log(ctx, "BOOTP", addr)
@@ -222,7 +222,8 @@ def inform(eng: Dhcp4Engine, ctx: Request, now: float) -> None:
 
 
 def client_info(ctx: Request, tags: frozenset[str]) -> ClientInfo:
-    """What the lease-change script learns from this request (dnsmasq helper.c's env)."""
+    """What the lease-change script learns from this request (dnsmasq helper.c's env); made
+    only for a --dhcp-script (LeaseChanged.info is None without one)."""
     req = ctx.req
     prl = req.options.get(Opt.PARAMETER_LIST)
     return ClientInfo(

@@ -24,15 +24,13 @@ from typing import Final
 from lanctl.config.model import Dhcp4Cfg
 from lanctl.dhcp4.context import Link, Request
 from lanctl.dhcp4.reply import max_size
-from lanctl.dhcp4.wire import MessageType, Packet, encode_packet
+from lanctl.dhcp4.wire import MessageType, Packet, address_packed, encode_packet
 
 __all__ = ["Encoded", "Prebuilt"]
 
-# The client's fields of a reply header: htype, hlen (offset 1); xid (4); flags, ciaddr,
-# yiaddr (10); giaddr, chaddr (24).
-_HW: Final = struct.Struct("!BB")
-_MID: Final = struct.Struct("!HII")
-_END: Final = struct.Struct("!I16s")
+# A reply header up to the end of chaddr (RFC 2131 Fig. 1): op, htype, hlen, hops, xid, secs,
+# flags, ciaddr, yiaddr, siaddr, giaddr, chaddr; the template gives op, hops, secs, siaddr.
+_HEAD: Final = struct.Struct("!BBBBIHHIII4s16s")
 _OFFER: Final = int(MessageType.DHCPOFFER)
 _LIMIT: Final = 1024  # templates kept (a key per link, option set and parameter list)
 
@@ -108,10 +106,9 @@ class Prebuilt:
 
     @staticmethod
     def _copy(template: bytes, req: Packet, offer: bool, addr: IPv4Address) -> bytes:
-        out = bytearray(template)
-        _HW.pack_into(out, 1, req.htype, req.hlen)
-        out[4:8] = req.xid.to_bytes(4, "big")
         ciaddr = 0 if offer else int(req.ciaddr)
-        _MID.pack_into(out, 10, req.flags, ciaddr, int(addr))
-        _END.pack_into(out, 24, int(req.giaddr), req.chaddr)
-        return bytes(out)
+        head = _HEAD.pack(
+            2, req.htype, req.hlen, 0, req.xid, 0, req.flags, ciaddr, int(addr),
+            int.from_bytes(template[20:24], "big"), address_packed(req.giaddr), req.chaddr,
+        )  # fmt: skip
+        return head + template[44:]

@@ -199,7 +199,7 @@ def test_class_tags_filter_dhcp_host_but_name_match_tags_do_not() -> None:
 
 
 def test_the_script_still_learns_the_name_the_client_supplied() -> None:
-    eng = engine(RANGE, "--dhcp-ignore-names")
+    eng = engine(RANGE, "--dhcp-ignore-names", "--dhcp-script=/bin/true")
     offer_ = offer(eng, mac(1), hostname="box")
     req = packet(
         MessageType.DHCPREQUEST, mac(1), requested=offer_.yiaddr, server=SERVER, hostname="box"
@@ -207,3 +207,10 @@ def test_the_script_still_learns_the_name_the_client_supplied() -> None:
     (change,) = [e for e in feed(eng, req) if isinstance(e, LeaseChanged)]
     assert change.lease.hostname is None
     assert change.info is not None and change.info.supplied_hostname == "box"
+    plain = engine(RANGE)  # without a script, nothing is gathered for one
+    offer_ = offer(plain, mac(1), hostname="box")
+    req = packet(
+        MessageType.DHCPREQUEST, mac(1), requested=offer_.yiaddr, server=SERVER, hostname="box"
+    )
+    (change,) = [e for e in feed(plain, req) if isinstance(e, LeaseChanged)]
+    assert change.info is None
