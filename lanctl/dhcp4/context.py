@@ -42,9 +42,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Inbound:
-    """One received datagram and where it arrived (from IP_PKTINFO, resolved by the adapter)."""
+    """One received datagram and where it arrived (from IP_PKTINFO, resolved by the adapter).
+
+    Treated as immutable (not frozen: one is made per datagram, and frozen construction pays
+    an object.__setattr__ per field)."""
 
     payload: bytes
     src: tuple[str, int]

@@ -20,6 +20,7 @@ import random
 import socket
 import time
 from collections.abc import Callable
+from ipaddress import IPv4Interface
 from typing import Final, assert_never
 
 import trio
@@ -252,12 +253,16 @@ async def _receive_loop(adapter: Adapter, handle: Dhcp4Handle) -> None:
             since = monotonic()
         held += n
         now = time.time()
+        last: tuple[int | None, tuple[str, tuple[IPv4Interface, ...]] | None] = (None, None)
         for i in range(n):
             data, src, index = batch.datagram(i)
             if adapter.relay is not None and adapter.relayed(data, index):
                 where = None
+            elif index is not None and index == last[0]:  # as the datagram before
+                where = last[1]
             else:
                 where = lookup(index) if index is not None else None
+                last = (index, where)
             if where is None:
                 continue
             try:
