@@ -1,10 +1,11 @@
 """The dnsmasq lease file beside the store: LeaseFileWriter, and opening both (open_store).
 
 --dhcp-leasefile is rewritten from the engine's table, atomically and at most once per
-interval, in a worker thread; after the drop to nobody it is rewritten in place through
-the descriptor opened as root; a failed write is retried after LEASE_RETRY (dnsmasq's
-minute) and never stops the server.  --leasefile-ro keeps leases in memory only (filled
-by `<script> init` with --dhcp-script); --lease-fsync picks SQLite's synchronous mode.
+interval (longer after a costly write: WRITE_REST), in a worker thread; after the drop to
+nobody it is rewritten in place through the descriptor opened as root; a failed write is
+retried after LEASE_RETRY (dnsmasq's minute) and never stops the server.  --leasefile-ro
+keeps leases in memory only (filled by `<script> init` with --dhcp-script); --lease-fsync
+picks SQLite's synchronous mode.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from lanctl.store.records import store_paths
 log = logging.getLogger("lanctl.dhcp4")
 
 LEASE_RETRY: Final = 60.0  # dnsmasq: a failed lease-file write is retried after a minute
+# After a write that cost T seconds of CPU, the next waits at least WRITE_REST * T: the
+# writer holds the GIL, and under a boot storm with 100k leases a write costs ~65 ms; once
+# a second, that stalled a receive loop running near capacity into drops.  Small files
+# (a write of under 33 ms) keep the one-second interval.
+WRITE_REST: Final = 30
 
 
 def _keys(leases: Iterable[Lease4]) -> Iterator[int]:
@@ -58,6 +64,7 @@ class LeaseFileWriter:
     def __init__(self, path: str, interval: float = 1.0) -> None:
         self.path = path
         self.interval = interval
+        self.gap = interval  # the wait before the next write (WRITE_REST)
         self.dirty = True
         self.last = -interval
         self._held: tuple[Lease4, ...] = ()  # as last written (held: their ids stay theirs)
@@ -72,7 +79,7 @@ class LeaseFileWriter:
             ) from exc
 
     def due(self, now: float) -> bool:
-        if not self.dirty or now < self.last + self.interval:
+        if not self.dirty or now < self.last + self.gap:
             return False
         self.dirty, self.last = False, now
         return True
@@ -82,6 +89,18 @@ class LeaseFileWriter:
         return LeaseFile(v4, backend.get_server_duid(), tuple(backend.all6()))
 
     def write(self, leases: LeaseFile) -> None:
+        start = time.thread_time()
+        written = False
+        try:
+            written = self._write_file(leases)
+        finally:
+            self.gap = max(self.interval, WRITE_REST * (time.thread_time() - start))
+        if not written:  # retried a minute after this try
+            self.dirty = True
+            self.last += LEASE_RETRY - self.gap
+
+    def _write_file(self, leases: LeaseFile) -> bool:
+        """Render and write; False (logged) when the file cannot be written."""
         tail = render(LeaseFile((), leases.server_duid, leases.v6))
         try:
             text = self._v4_text(leases.v4, tail)
@@ -97,8 +116,8 @@ class LeaseFileWriter:
                 exc.strerror or exc,
                 int(LEASE_RETRY),
             )
-            self.dirty = True
-            self.last += LEASE_RETRY - self.interval
+            return False
+        return True
 
     def _v4_text(self, v4: tuple[Lease4, ...], tail: str) -> str:
         """The v4 lines in address order, then `tail`; only the leases new since the last

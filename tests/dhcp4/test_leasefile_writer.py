@@ -335,3 +335,21 @@ def test_only_the_new_lease_objects_are_rendered(
         assert rendered == new, f"round {round_}"
         assert path.read_text() == reference(LeaseFile(tuple(table.values())))
     writer.close()
+
+
+def test_a_costly_write_makes_the_next_wait_longer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WRITE_REST: after a write of 100 ms of CPU the next waits 3 s; a cheap one, 1 s."""
+    writer = server.LeaseFileWriter(str(tmp_path / "leases"))
+    spent = iter([5.0, 5.1, 7.0, 7.001])  # thread CPU seconds before and after each write
+    monkeypatch.setattr(server.time, "thread_time", lambda: next(spent))
+    assert writer.due(10.0)
+    writer.write(LeaseFile((LEASE,), None, ()))
+    writer.dirty = True
+    assert not writer.due(11.0) and not writer.due(12.9)
+    assert writer.due(13.0)
+    writer.write(LeaseFile((LEASE,), None, ()))  # cheap: back to the interval
+    writer.dirty = True
+    assert not writer.due(13.9) and writer.due(14.0)
+    writer.close()
