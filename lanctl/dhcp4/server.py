@@ -52,7 +52,7 @@ from lanctl.store.lease import Lease4
 log = logging.getLogger("lanctl.dhcp4")
 
 BATCH: Final = 64
-LINGER: Final = 0.002  # seconds a batch of fewer than BATCH requests waits for more
+LINGER: Final = 0.001  # seconds a batch of fewer than BATCH requests waits for more
 SERVER_PORT: Final = 67
 CLIENT_PORT: Final = 68
 
