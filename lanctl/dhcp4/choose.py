@@ -137,13 +137,7 @@ class Chooser:
             mine = self.table.client_lease(ctx.client_id, ctx.req.htype, ctx.req.mac)
             if mine is None or mine.address != addr:
                 return True
-        offer = self.offers.ints.get(a) if self.offers else None
-        if offer is not None and offer[1] > now and offer[0] != ctx.key:
-            return True
-        if self.declined and self.declined.ints.get(a, 0.0) > now:
-            return True
-        owner = self._reserved.ints.get(a) if self._reserved else None
-        return owner is not None and owner is not ctx.host
+        return not self._open(a, ctx, now)
 
     def allowed(self, ctx: Request, addr: IPv4Address) -> bool:
         """An address this client may hold: its reservation or one in a dynamic range."""

@@ -79,9 +79,7 @@ class Prebuilt:
     ) -> Encoded | None:
         """The reply for this client from a template, or None when there is none yet."""
         link = ctx.link
-        options = ctx.req.options
-        full = (id(link), options.get(55), options.get(57), *key)
-        hit = self._templates.get(full)
+        hit = self._templates.get(_full_key(ctx, key))
         if hit is None or hit[0] is not link or hit[1] is not configured:
             return None
         return Encoded(addr, self._copy(hit[2], ctx.req, key[0] == _OFFER, addr))
@@ -100,8 +98,7 @@ class Prebuilt:
         payload = encode_packet(reply, max_size(req), overload=self.overload and 55 in options)
         if len(self._templates) >= _LIMIT:
             self._templates.clear()
-        full = (id(ctx.link), options.get(55), options.get(57), *key)
-        self._templates[full] = (ctx.link, configured, payload)
+        self._templates[_full_key(ctx, key)] = (ctx.link, configured, payload)
         return Encoded(addr, payload)
 
     @staticmethod
@@ -112,3 +109,9 @@ class Prebuilt:
             int.from_bytes(template[20:24], "big"), address_packed(req.giaddr), req.chaddr,
         )  # fmt: skip
         return head + template[44:]
+
+
+def _full_key(ctx: Request, key: tuple[object, ...]) -> tuple[object, ...]:
+    """A template's key: the link, the parameter list, the size limit, then the caller's."""
+    options = ctx.req.options
+    return (id(ctx.link), options.get(55), options.get(57), *key)
