@@ -12,6 +12,7 @@ below MIN_LEASE).  Pure, sans-IO; the offers and quarantine tables live here.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
 from ipaddress import IPv4Address
@@ -50,10 +51,13 @@ class Chooser:
         self.offer_of: dict[bytes, IPv4Address] = {}  # client key -> offered address
         self.declined: AddrDict[float] = AddrDict()
         self._reserved: AddrDict[DhcpHost] = AddrDict()
-        # Offers in the order they run out (OFFER_HOLD is constant; hold() re-sorts if the
-        # clock went back): purging looks only at the ones due, not at every offer (tens of
-        # thousands under load), and after it every offer left is live.
+        # Offers in the order they run out (OFFER_HOLD is constant): purging looks only at
+        # the ones due, not at every offer (tens of thousands under load), and after it
+        # every offer left is live.  If the clock went back, the order holds again once it
+        # passes the latest expiry there was then (_late_until; `walk` probes till then).
         self._due: deque[tuple[float, IPv4Address, bytes]] = deque()
+        self._due_max = -math.inf
+        self._late_until = -math.inf
 
     @property
     def reserved(self) -> dict[IPv4Address, DhcpHost]:
@@ -100,11 +104,11 @@ class Chooser:
             del offers[before]
         offers[addr] = (key, until)
         self.offer_of[key] = addr
-        due = self._due
-        late = bool(due) and due[-1][0] > until
-        due.append((until, addr, key))
-        if late:  # the clock went back: keep the order purge relies on
-            self._due = deque(sorted(due))
+        self._due.append((until, addr, key))
+        if until < self._due_max:  # the clock went back: out of order until it passes this
+            self._late_until = self._due_max
+        else:
+            self._due_max = until
 
     def withdraw(self, ctx: Request) -> None:
         """The client took another server's offer: release ours."""
@@ -194,7 +198,7 @@ class Chooser:
         _, server, low, high = bounds
         table = self.table
         day = int(now)
-        if server >= 0 and table.all_live(day):
+        if server >= 0 and table.all_live(day) and now >= self._late_until:
             maps = self._maps(ctx)
             if maps is not None:
                 return self._skim(ctx, mine, now, bounds, maps)
@@ -274,9 +278,10 @@ class Chooser:
         maps: list[tuple[int, int, bytearray]],
     ) -> IPv4Address | None:
         """`walk` when every lease is live (so every leased address is taken, except the
-        client's own) on a link without --shared-network: after purging, every offer is
-        live too, and runs of leased or offered addresses are skipped at C speed
-        (occupancy.py); only the gaps and the client's own lease and offer are probed."""
+        client's own) on a link without --shared-network: after purging (the offers in
+        order, `_late_until` passed), every offer is live too, and runs of leased or
+        offered addresses are skipped at C speed (occupancy.py); only the gaps and the
+        client's own lease and offer are probed."""
         if self._due and self._due[0][0] <= now:
             self._purge_offers(now)
         _, server, low, high = bounds

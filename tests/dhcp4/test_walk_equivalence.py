@@ -209,8 +209,14 @@ def cases(draw: st.DrawFn, live: bool = False) -> Case:
     lease_max = draw(st.sampled_from([len(table), len(table) + 1, 1_000_000]))
     ch = Chooser(Dhcp4Cfg(dhcp_lease_max=lease_max, dhcp_sequential_ip=sequential), table)
     keys = st.sampled_from([me.key, me.key, OTHER_KEY, *(c.key for c in CLIENTS)])
-    for addr in draw(st.lists(addrs, unique=True, max_size=12)):  # one per client (hold)
-        ch.hold(draw(keys), addr, now + draw(HOLD_ENDS))
+    held = [
+        (draw(HOLD_ENDS), addr, draw(keys))
+        for addr in draw(st.lists(addrs, unique=True, max_size=12))
+    ]
+    if live:  # offers made as time goes on (else some out of order: the clock went back)
+        held.sort(key=lambda h: h[0])
+    for end, addr, key in held:  # one per client (hold)
+        ch.hold(key, addr, now + end)
     for addr in draw(st.lists(addrs, unique=True, max_size=6)):
         ch.declined[addr] = now + draw(HOLD_ENDS)
     # Changes from outside choose.py, as messages.py and engine.py make them.
@@ -258,7 +264,7 @@ def test_pick_walk_and_taken_give_the_old_answers(case: Case) -> None:
 def test_the_walk_that_skims_leased_runs_gives_the_old_answers(case: Case) -> None:
     """No lease has run out: leased and offered runs are skipped (occupancy.py)."""
     ch, ctx, now = case.ch, case.ctx, case.now
-    assert ch.table.all_live(int(now))
+    assert ch.table.all_live(int(now)) and now >= ch._late_until  # so walk skims
     mine = ch.table.client_lease(ctx.client_id, ctx.req.htype, ctx.req.mac)
     assert ch.walk(ctx, mine, now) == ref_walk(ch, ctx, now, case.sequential)
     assert ch.pick(ctx, now) == ref_pick(ch, ctx, now, case.sequential)
@@ -399,3 +405,22 @@ def test_the_reserved_table_set_by_the_engine_is_indexed() -> None:
     ch.reserved = {A("192.0.2.9"): host}
     assert ch.reserved == {A("192.0.2.9"): host}
     assert ch._reserved.ints == {int(A("192.0.2.9")): host}
+
+
+def test_an_offer_run_out_behind_a_later_one_is_free_when_the_clock_went_back() -> None:
+    """Offers made after the clock went back sit behind later expiries: purging (which reads
+    the head) cannot find a run-out one there, so the walk probes until the clock passes."""
+    small = Dhcp4Range(A("192.0.2.10"), A("192.0.2.13"))
+    link = Link(A("192.0.2.1"), IPv4Network("192.0.2.0/24"), (small,), False)
+    me = CLIENTS[1]
+    ch = Chooser(Dhcp4Cfg(), LeaseTable())
+    pkt = Packet(BOOTREQUEST, 1, me.mac + bytes(10), options={53: b"\x01"})
+    inb = Inbound(b"", ("0.0.0.0", 68), "veth0", ())
+    ctx = Request(inb, pkt, link, (small,), None, None, None, set())
+    first = A(f"192.0.2.{10 + mac_hash(me.mac) % 4}")  # where this client's walk starts
+    other = A("192.0.2.10") if first != A("192.0.2.10") else A("192.0.2.11")
+    ch.hold(CLIENTS[2].key, other, T0 + 100)
+    ch.hold(CLIENTS[3].key, first, T0 - 1)  # made after, running out before: clock went back
+    assert ch.walk(ctx, None, T0) == first == ref_walk(ch, ctx, T0, False)
+    ch.purge(T0 + 100)  # the clock passed every expiry there was: in order again
+    assert ch.walk(ctx, None, T0 + 100) == first
