@@ -51,8 +51,8 @@ class Prebuilt:
 
     def __init__(self, cfg: Dhcp4Cfg, encapsulated: bool) -> None:
         # --log-dhcp logs each reply's tags; boot data and encapsulated options depend on
-        # more than the key; --dhcp-no-override changes where option 66/67 go (in the key
-        # through `overload`, but kept simple: off).
+        # more than the key.  --dhcp-no-override: whether options may spill into file and
+        # sname (`overload`, as Outbound.send decides it), the same for every template.
         self.enabled = not (cfg.log_dhcp or cfg.dhcp_boot or encapsulated)
         self.overload = not cfg.dhcp_no_override
         self._templates: dict[tuple[object, ...], _Template] = {}
