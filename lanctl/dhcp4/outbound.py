@@ -31,8 +31,8 @@ from lanctl.dhcp4.leasenames import LeaseNames
 from lanctl.dhcp4.leasetable import LeaseTable
 from lanctl.dhcp4.options import Chosen, select_encapsulated, select_options, vendor_class_for
 from lanctl.dhcp4.prebuilt import Encoded, Prebuilt
-from lanctl.dhcp4.reply import ReplyInfo, build_nak, build_reply, choose_boot, max_size
-from lanctl.dhcp4.wire import ZERO, MessageType, Opt, Packet, address_text, encode_packet
+from lanctl.dhcp4.reply import ReplyInfo, build_nak, build_reply, choose_boot, encode_reply
+from lanctl.dhcp4.wire import ZERO, MessageType, Packet, address_text
 from lanctl.store.lease import Lease4
 from lanctl.tags import apply_tag_if, matches
 
@@ -197,9 +197,7 @@ class Outbound:
         """
         req = ctx.req
         if isinstance(reply, Packet):
-            # dnsmasq: file/sname become option space only for a client with a parameter list
-            overload = not self.cfg.dhcp_no_override and Opt.PARAMETER_LIST in req.options
-            payload = encode_packet(reply, max_size(req), overload=overload)
+            payload = encode_reply(reply, req, self.cfg.dhcp_no_override)
         else:
             payload = reply.payload
         iface = ctx.inb.iface

@@ -23,8 +23,8 @@ from typing import Final
 
 from lanctl.config.model import Dhcp4Cfg
 from lanctl.dhcp4.context import Link, Request
-from lanctl.dhcp4.reply import max_size
-from lanctl.dhcp4.wire import MessageType, Packet, address_packed, encode_packet
+from lanctl.dhcp4.reply import encode_reply
+from lanctl.dhcp4.wire import MessageType, Packet, address_packed
 
 __all__ = ["Encoded", "Prebuilt"]
 
@@ -51,10 +51,9 @@ class Prebuilt:
 
     def __init__(self, cfg: Dhcp4Cfg, encapsulated: bool) -> None:
         # --log-dhcp logs each reply's tags; boot data and encapsulated options depend on
-        # more than the key.  --dhcp-no-override: whether options may spill into file and
-        # sname (`overload`, as Outbound.send decides it), the same for every template.
+        # more than the key.
         self.enabled = not (cfg.log_dhcp or cfg.dhcp_boot or encapsulated)
-        self.overload = not cfg.dhcp_no_override
+        self.no_override = cfg.dhcp_no_override
         self._templates: dict[tuple[object, ...], _Template] = {}
 
     def usable(self, ctx: Request, lease: int | None) -> bool:
@@ -93,9 +92,7 @@ class Prebuilt:
         reply: Packet,
     ) -> Encoded:
         """Encode `reply` (the general code's, for this client) and keep it as a template."""
-        req = ctx.req
-        options = req.options
-        payload = encode_packet(reply, max_size(req), overload=self.overload and 55 in options)
+        payload = encode_reply(reply, ctx.req, self.no_override)  # as Outbound.send
         if len(self._templates) >= _LIMIT:
             self._templates.clear()
         self._templates[_full_key(ctx, key)] = (ctx.link, configured, payload)

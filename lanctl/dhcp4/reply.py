@@ -37,10 +37,11 @@ from lanctl.dhcp4.wire import (
     Opt,
     Packet,
     address_packed,
+    encode_packet,
 )
 from lanctl.tags import matches, specificity
 
-__all__ = ["ReplyInfo", "build_nak", "build_reply", "choose_boot", "max_size"]
+__all__ = ["ReplyInfo", "build_nak", "build_reply", "choose_boot", "encode_reply", "max_size"]
 
 PACKET_MAX: Final = 16384  # dnsmasq DHCP_PACKET_MAX
 INFINITE: Final = 0xFFFFFFFF
@@ -75,6 +76,14 @@ def max_size(req: Packet) -> int:
     raw = req.options.get(Opt.MAX_MESSAGE_SIZE)
     size = int.from_bytes(raw, "big") if raw is not None and len(raw) == 2 else MIN_MAX_SIZE
     return min(max(size, MIN_MAX_SIZE), PACKET_MAX) - 28
+
+
+def encode_reply(reply: Packet, req: Packet, no_override: bool) -> bytes:
+    """A reply's octets within the client's size limit; dnsmasq lets options spill into
+    file/sname (option 52) only for a client with a parameter list, unless
+    --dhcp-no-override."""
+    overload = not no_override and 55 in req.options  # Opt.PARAMETER_LIST
+    return encode_packet(reply, max_size(req), overload=overload)
 
 
 def choose_boot(rows: tuple[object, ...], tags: frozenset[str]) -> DhcpBoot | None:
