@@ -43,7 +43,7 @@ class Encoded:
     payload: bytes
 
 
-_Template = tuple[Link, Mapping[int, object], bytes]
+_Template = tuple[Link, Mapping[int, object], int, bytes]  # link, options, siaddr, after chaddr
 
 
 class Prebuilt:
@@ -81,7 +81,7 @@ class Prebuilt:
         hit = self._templates.get(_full_key(ctx, key))
         if hit is None or hit[0] is not link or hit[1] is not configured:
             return None
-        return Encoded(addr, self._copy(hit[2], ctx.req, key[0] == _OFFER, addr))
+        return Encoded(addr, _copy(hit[2], hit[3], ctx.req, key[0] == _OFFER, addr))
 
     def make(
         self,
@@ -95,17 +95,19 @@ class Prebuilt:
         payload = encode_reply(reply, ctx.req, self.no_override)  # as Outbound.send
         if len(self._templates) >= _LIMIT:
             self._templates.clear()
-        self._templates[_full_key(ctx, key)] = (ctx.link, configured, payload)
+        siaddr = int.from_bytes(payload[20:24], "big")
+        self._templates[_full_key(ctx, key)] = (ctx.link, configured, siaddr, payload[44:])
         return Encoded(addr, payload)
 
-    @staticmethod
-    def _copy(template: bytes, req: Packet, offer: bool, addr: IPv4Address) -> bytes:
-        ciaddr = 0 if offer else int(req.ciaddr)
-        head = _HEAD.pack(
-            2, req.htype, req.hlen, 0, req.xid, 0, req.flags, ciaddr, int(addr),
-            int.from_bytes(template[20:24], "big"), address_packed(req.giaddr), req.chaddr,
-        )  # fmt: skip
-        return head + template[44:]
+
+def _copy(siaddr: int, tail: bytes, req: Packet, offer: bool, addr: IPv4Address) -> bytes:
+    """A template's reply for this client: its header fields, then the template's octets."""
+    ciaddr = 0 if offer else int(req.ciaddr)
+    head = _HEAD.pack(
+        2, req.htype, req.hlen, 0, req.xid, 0, req.flags, ciaddr, int(addr), siaddr,
+        address_packed(req.giaddr), req.chaddr,
+    )  # fmt: skip
+    return head + tail
 
 
 def _full_key(ctx: Request, key: tuple[object, ...]) -> tuple[object, ...]:
